@@ -1,0 +1,118 @@
+"""The ingest flow: one task per input file, per chunk of pages, per finished document."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
+from prefect.futures import PrefectFuture, as_completed
+from prefect.task_runners import ThreadPoolTaskRunner
+
+from pipeline.archive import Archive
+from pipeline.batch import BatchDriver, BatchSummary, Progress
+from pipeline.errors import ExternalProgramError, ExternalProgramTimeout, StorageError
+from pipeline.finalize import finalize
+from pipeline.ingest import Job, prepare, process_chunk
+from pipeline.intake import InputFile
+from pipeline.manifest import Manifest, ManifestEntry
+from pipeline.pages import PageOptions, PageResult
+from pipeline.settings import Settings
+
+_progress: Progress | None = None
+
+
+@cache
+def archive_for(settings_json: str) -> Archive:
+    """One open archive per process (threads share it; Dask workers open their own)."""
+    return Archive.open(Settings.model_validate_json(settings_json), migrate=False)
+
+
+def _transient(_task: Any, _run: Any, state: Any) -> bool:
+    """Retry external-program hiccups and storage blips, never bad input."""
+    try:
+        state.result()
+    except ExternalProgramTimeout:
+        return False  # a hang would hang again; the document is quarantined instead
+    except (ExternalProgramError, StorageError, OSError):
+        return True
+    except Exception:
+        return False
+    return False
+
+
+@task(name="preserve-and-plan", retries=2, retry_delay_seconds=1, retry_condition_fn=_transient,
+      cache_policy=NO_CACHE)
+def prepare_task(settings_json: str, item: InputFile, entry: ManifestEntry | None,
+                 opts: PageOptions) -> Any:
+    return prepare(archive_for(settings_json), item, entry, opts)
+
+
+@task(name="ocr-pages", retries=2, retry_delay_seconds=2, retry_condition_fn=_transient,
+      cache_policy=NO_CACHE)
+def pages_task(job: Job, numbers: list[int], opts: PageOptions, store: Path,
+               work: Path) -> list[PageResult]:
+    return process_chunk(job, numbers, opts, store, work)
+
+
+@task(name="archive-and-commit", retries=2, retry_delay_seconds=1, retry_condition_fn=_transient,
+      cache_policy=NO_CACHE)
+def finalize_task(settings_json: str, job: Job, results: list[PageResult], batch_id: int) -> Any:
+    return finalize(archive_for(settings_json), job, results, batch_id)
+
+
+class PrefectScheduler:
+    """Submits the ingest steps as Prefect tasks on the flow's task runner."""
+
+    def __init__(self, settings_json: str, opts: PageOptions, manifest: Manifest | None) -> None:
+        self.settings_json, self.opts, self.manifest = settings_json, opts, manifest
+        self.settings = Settings.model_validate_json(settings_json)
+
+    def prepare(self, item: InputFile) -> PrefectFuture[Any]:
+        entry = self.manifest.lookup(item.name) if self.manifest else None
+        return prepare_task.submit(self.settings_json, item, entry, self.opts)
+
+    def pages(self, job: Job, numbers: list[int]) -> PrefectFuture[Any]:
+        s = self.settings
+        return pages_task.submit(job, numbers, self.opts, s.store_dir, s.work_dir)
+
+    def finalize(self, job: Job, results: list[PageResult], batch_id: int) -> PrefectFuture[Any]:
+        return finalize_task.submit(self.settings_json, job, results, batch_id)
+
+    def as_completed(self, handles: Iterable[Any]) -> Iterator[Any]:
+        return as_completed(list(handles))
+
+    def result(self, handle: Any) -> Any:
+        return handle.result()
+
+
+@flow(name="ingest", validate_parameters=False, log_prints=False)
+def ingest_flow(settings_json: str, items: list[InputFile], sources: list[str],
+                opts: PageOptions, manifest: Manifest | None = None) -> dict[str, Any]:
+    """Ingest scanner output into the archive; returns the batch summary."""
+    archive = archive_for(settings_json)
+    scheduler = PrefectScheduler(settings_json, opts, manifest)
+    summary: BatchSummary = BatchDriver(archive, scheduler, opts, _progress).run(items, sources)
+    return summary.to_dict()
+
+
+def run_ingest(settings: Settings, items: list[InputFile], sources: list[str],
+               opts: PageOptions, manifest: Manifest | None,
+               progress: Progress | None = None) -> dict[str, Any]:
+    """Run the flow locally (threads) or on a Dask cluster when ``dask_address`` is set."""
+    global _progress
+    _progress = progress
+    Archive.open(settings).close()  # migrate once, before tasks open their own
+    runner: Any = ThreadPoolTaskRunner(max_workers=settings.workers)
+    if settings.dask_address:
+        from prefect_dask import DaskTaskRunner
+
+        runner = DaskTaskRunner(address=settings.dask_address)
+    try:
+        return ingest_flow.with_options(task_runner=runner)(
+            settings.model_dump_json(), items, sources, opts, manifest)
+    finally:
+        _progress = None

@@ -1,0 +1,1 @@
+"""Thin wrappers, one module per external program; they translate failures into our errors."""

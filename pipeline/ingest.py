@@ -1,0 +1,202 @@
+"""The ingest steps, in order: preserve, prepare, process pages, finalize.
+
+Each step is a plain function so it runs the same directly, in a thread pool,
+in a Prefect task or on a Dask worker. The original is copied into the store
+before anything reads it; a document, its pages, its archival copy and its
+index entries become visible in one transaction at the end, so a crash at any
+point leaves either nothing or a complete record, and the next run finishes
+the work.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pikepdf
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from pipeline import imaging
+from pipeline._exec import poppler
+from pipeline.archive import Archive
+from pipeline.db.models import Document, StoredFile
+from pipeline.errors import CorruptFile, EncryptedFile, ExternalProgramError, InputFileError
+from pipeline.intake import InputFile, sniff
+from pipeline.manifest import ManifestEntry
+from pipeline.pages import (
+    PageOptions,
+    PageResult,
+    layer_char_count,
+    layer_page,
+    process_image_page,
+    process_pdf_page,
+)
+from pipeline.store import ContentStore
+
+STORED, DUPLICATE, QUARANTINED = "stored", "duplicate", "quarantined"
+
+
+@dataclass(frozen=True)
+class Job:
+    """A preserved original ready for page processing."""
+
+    name: str
+    source: str
+    sha256: str
+    size: int
+    media_type: str
+    relpath: str
+    page_count: int
+    #: pages whose text comes from the PDF's own text layer, by page number
+    layer_pages: dict[int, poppler.LayerPage] = field(default_factory=dict)
+    manifest: ManifestEntry | None = None
+
+    @property
+    def ocr_pages(self) -> list[int]:
+        return [n for n in range(1, self.page_count + 1) if n not in self.layer_pages]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one input file."""
+
+    name: str
+    outcome: str
+    sha256: str | None = None
+    reason: str | None = None
+    document_id: int | None = None
+    pages: int = 0
+
+
+def preserve(archive: Archive, item: InputFile) -> tuple[str, int, str]:
+    """Copy the original into the store (write-once, fsync'd) and record the blob."""
+    try:
+        with item.path.open("rb"):
+            pass
+    except OSError as exc:
+        raise InputFileError(f"unreadable file: {exc.strerror or exc}") from exc
+    blob = archive.store.put(item.path, "original")
+    with archive.session() as session:
+        record_blob(
+            session, blob.sha256, "original", blob.size, "application/octet-stream", blob.relpath
+        )
+    return blob.sha256, blob.size, blob.relpath
+
+
+def record_blob(
+    session: Session, sha: str, kind: str, size: int, media_type: str, relpath: str
+) -> StoredFile:
+    existing = session.scalar(
+        select(StoredFile).where(StoredFile.sha256 == sha, StoredFile.kind == kind)
+    )
+    if existing:
+        return existing
+    row = StoredFile(sha256=sha, kind=kind, size=size, media_type=media_type, store_path=relpath)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def prepare(
+    archive: Archive, item: InputFile, entry: ManifestEntry | None, opts: PageOptions
+) -> Job | Outcome:
+    """Preserve one input file and plan its pages, or say why it goes no further."""
+    try:
+        sha, size, rel = preserve(archive, item)
+    except InputFileError as exc:
+        return Outcome(item.name, QUARANTINED, None, exc.reason)
+    if existing := _document_id(archive, sha):
+        return Outcome(item.name, DUPLICATE, sha, None, existing)
+    try:
+        return plan(
+            archive.store.path(rel),
+            Job(item.name, str(item.path), sha, size, "", rel, 0, manifest=entry),
+            opts,
+        )
+    except InputFileError as exc:
+        return Outcome(item.name, QUARANTINED, sha, str(exc))
+
+
+def _document_id(archive: Archive, sha: str) -> int | None:
+    with archive.session() as session:
+        return session.scalar(select(Document.id).where(Document.sha256 == sha))
+
+
+def plan(path: Path, job: Job, opts: PageOptions) -> Job:
+    """Fill in media type, page count and text-layer pages (raises InputFileError)."""
+    media_type = sniff(path)
+    if media_type == "application/pdf":
+        count, layers = _plan_pdf(path, opts)
+    else:
+        with imaging.open_image(path, opts.max_pixels) as img:
+            count, layers = imaging.frame_count(img), {}
+    return Job(
+        job.name,
+        job.source,
+        job.sha256,
+        job.size,
+        media_type,
+        job.relpath,
+        count,
+        layers,
+        job.manifest,
+    )
+
+
+def _plan_pdf(path: Path, opts: PageOptions) -> tuple[int, dict[int, poppler.LayerPage]]:
+    try:
+        with pikepdf.open(path) as pdf:
+            sizes = [tuple(float(v) for v in page.mediabox[2:]) for page in pdf.pages]
+    except pikepdf.PasswordError as exc:
+        raise EncryptedFile(
+            "password-protected PDF (cannot be opened without its password)"
+        ) from exc
+    except (pikepdf.PdfError, ValueError, RecursionError) as exc:
+        raise CorruptFile(f"corrupt or truncated PDF: {exc}") from exc
+    if not sizes:
+        raise CorruptFile("PDF has no pages")
+    scale = opts.dpi / 72.0
+    for w, h in sizes:
+        imaging.check_pixels(int(abs(w) * scale), int(abs(h) * scale), opts.max_pixels)
+    if opts.force_ocr:
+        return len(sizes), {}
+    layers = poppler.text_layer(path, opts.raster_timeout)
+    keep = {
+        i + 1: lp
+        for i, lp in enumerate(layers)
+        if layer_char_count(lp) >= opts.text_layer_min_chars
+    }
+    return len(sizes), keep
+
+
+def work_dir(work_root: Path, job: Job) -> Path:
+    path = work_root / job.sha256[:24]
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def process_chunk(
+    job: Job, numbers: list[int], opts: PageOptions, store_root: Path, work_root: Path
+) -> list[PageResult]:
+    """Process some pages of a job; needs only the shared store and work folders."""
+    source = ContentStore(store_root).path(job.relpath)
+    work = work_dir(work_root, job)
+    results = []
+    for n in numbers:
+        if n in job.layer_pages:
+            results.append(layer_page(job.layer_pages[n], n, opts.dpi))
+        elif job.media_type == "application/pdf":
+            results.append(process_pdf_page(source, n, opts, work))
+        else:
+            results.append(process_image_page(source, n, opts, work))
+    return results
+
+
+def chunks(job: Job, size: int) -> list[list[int]]:
+    """Page numbers split into tasks; text-layer pages are cheap and ride in one chunk."""
+    ocr = job.ocr_pages
+    parts = [ocr[i : i + size] for i in range(0, len(ocr), size)]
+    if job.layer_pages:
+        parts.append(sorted(job.layer_pages))
+    return parts

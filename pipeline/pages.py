@@ -1,0 +1,138 @@
+"""Turning one page of a preserved original into text, word boxes and a PDF page.
+
+Called per chunk of pages, so a long PDF is never held in memory whole: each
+page is rasterised alone (pdf2image ``first_page``/``last_page``), oriented,
+deskewed, OCR'd once, and only its results are kept.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+
+from pipeline import imaging
+from pipeline._exec import poppler, tesseract
+from pipeline.text import join_words
+
+#: minimum OSD confidence to trust a 90/180/270 degree rotation
+MIN_OSD_CONFIDENCE = 2.0
+
+
+@dataclass(frozen=True)
+class PageOptions:
+    """How to process pages; built once from settings and command-line flags."""
+
+    lang: str = "chi_tra+eng"
+    dpi: int = 300
+    force_ocr: bool = False
+    ocr_timeout: float = 300.0
+    raster_timeout: float = 180.0
+    max_pixels: int = 150_000_000
+    text_layer_min_chars: int = 20
+
+
+@dataclass
+class PageResult:
+    """Everything kept of one page."""
+
+    number: int
+    text: str
+    source: str  # "ocr" | "text_layer"
+    confidence: float | None
+    rotation: int
+    skew: float
+    width: int
+    height: int
+    dpi: int
+    words: list[list[Any]] = field(default_factory=list)
+    #: single-page searchable PDF made by tesseract; None for text-layer pages
+    pdf_path: str | None = None
+
+
+def ocr_image(img: Image.Image, number: int, dpi: int, opts: PageOptions, work: Path) -> PageResult:
+    """Orient, deskew and OCR one decoded page image."""
+    rotation, _ = _orientation(img, dpi, opts)
+    img = imaging.rotate_upright(img, rotation)
+    skew = imaging.find_skew(img)
+    img = imaging.deskew(img, skew)
+    image_path = imaging.save_for_ocr(img, work / f"page-{number:05d}", dpi)
+    result = tesseract.ocr(image_path, opts.lang, opts.ocr_timeout)
+    pdf_path = work / f"page-{number:05d}.pdf"
+    pdf_path.write_bytes(result.pdf)
+    image_path.unlink()
+    text, words, conf = _words_to_text(result.words)
+    return PageResult(
+        number, text, "ocr", conf, rotation, skew, img.width, img.height, dpi, words, str(pdf_path)
+    )
+
+
+def _orientation(img: Image.Image, dpi: int, opts: PageOptions) -> tuple[int, float]:
+    rotation, conf = tesseract.detect_rotation(imaging.osd_copy(img, dpi), opts.ocr_timeout)
+    return (rotation, conf) if conf >= MIN_OSD_CONFIDENCE else (0, conf)
+
+
+def _words_to_text(words: list[tesseract.Word]) -> tuple[str, list[list[Any]], float | None]:
+    lines: dict[tuple[int, int, int, int], list[str]] = {}
+    boxes: list[list[Any]] = []
+    confs: list[float] = []
+    for w in words:
+        lines.setdefault(w.line_key, []).append(w.text)
+        boxes.append([w.text, w.left, w.top, w.width, w.height, round(w.conf, 1)])
+        if w.conf >= 0:
+            confs.append(w.conf)
+    text = "\n".join(join_words(ws) for ws in lines.values())
+    mean = round(sum(confs) / len(confs), 2) if confs else None
+    return text, boxes, mean
+
+
+def layer_page(layer: poppler.LayerPage, number: int, dpi: int) -> PageResult:
+    """A born-digital page: its own text layer, boxes converted from points to pixels."""
+    scale = dpi / 72.0
+    words = [
+        [
+            t,
+            round(x0 * scale),
+            round(y0 * scale),
+            round((x1 - x0) * scale),
+            round((y1 - y0) * scale),
+            100.0,
+        ]
+        for line in layer.lines
+        for (t, x0, y0, x1, y1) in line
+    ]
+    text = "\n".join(join_words(w[0] for w in line) for line in layer.lines)
+    return PageResult(
+        number,
+        text,
+        "text_layer",
+        None,
+        0,
+        0.0,
+        round(layer.width * scale),
+        round(layer.height * scale),
+        dpi,
+        words,
+        None,
+    )
+
+
+def layer_char_count(layer: poppler.LayerPage) -> int:
+    return sum(len(w[0]) for line in layer.lines for w in line)
+
+
+def process_pdf_page(path: Path, number: int, opts: PageOptions, work: Path) -> PageResult:
+    """Rasterise and OCR one page of a PDF."""
+    img = poppler.render_page(path, number, opts.dpi, opts.raster_timeout)
+    imaging.check_pixels(img.width, img.height, opts.max_pixels)
+    return ocr_image(img, number, opts.dpi, opts, work)
+
+
+def process_image_page(path: Path, number: int, opts: PageOptions, work: Path) -> PageResult:
+    """Decode and OCR one frame of an image file (TIFF pages, PNG, JPEG)."""
+    with imaging.open_image(path, opts.max_pixels) as img:
+        dpi = imaging.resolution(img, opts.dpi)
+        frame = imaging.load_frame(img, number - 1, opts.max_pixels)
+    return ocr_image(frame, number, dpi, opts, work)

@@ -1,0 +1,142 @@
+"""Embedded full-text index: SQLite FTS5 in the records database itself.
+
+Page text is indexed as CJK bigrams (see ``pipeline.text``) with FTS5's
+``unicode61`` tokenizer, so case folding and unspaced Chinese both work. A
+page and its index row are written in one transaction. User queries never
+reach FTS5's syntax: every term is rebuilt as a quoted phrase of tokens.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from pipeline.search.base import SearchFilters, SearchHit, SearchQuery, SearchResult
+from pipeline.text import cjk_tokens, highlight, index_text, is_cjk, query_terms
+
+FACET_COLUMNS = ("division", "class_code", "status", "record_type")
+
+
+def match_expression(query: str) -> str:
+    """An FTS5 MATCH string built only from quoted token phrases (no user syntax)."""
+    phrases = []
+    for term in query_terms(query):
+        tokens = cjk_tokens(term)
+        if len(tokens) == 1 and len(tokens[0]) == 1 and is_cjk(tokens[0]):
+            phrases.append(f'"{tokens[0]}" *')  # one character: bigrams starting with it
+        else:
+            phrases.append('"' + " ".join(tokens) + '"')
+    return " AND ".join(phrases)
+
+
+def _where(filters: SearchFilters) -> tuple[str, dict[str, Any]]:
+    levels = filters.visible_levels()
+    clauses = ["page_fts MATCH :match", "d.status != 'disposed'"]
+    params: dict[str, Any] = {f"lvl{i}": lvl for i, lvl in enumerate(levels)}
+    clauses.append(
+        "d.confidentiality IN (" + ", ".join(f":lvl{i}" for i in range(len(levels))) + ")"
+    )
+    for col in FACET_COLUMNS:
+        value = getattr(filters, col)
+        if value is not None:
+            clauses.append(f"d.{col} = :{col}")
+            params[col] = value
+    if filters.date_from:
+        clauses.append("d.document_date >= :date_from")
+        params["date_from"] = filters.date_from
+    if filters.date_to:
+        clauses.append("d.document_date <= :date_to")
+        params["date_to"] = filters.date_to
+    return " AND ".join(clauses), params
+
+
+_FROM = (
+    " FROM page_fts JOIN pages p ON p.id = page_fts.rowid JOIN documents d ON d.id = p.document_id"
+)
+
+
+class EmbeddedSearch:
+    """The default backend: no server, same file as the records."""
+
+    name = "embedded"
+
+    def stage_document(self, session: Session, document_id: int) -> None:
+        self.stage_removal(session, document_id)
+        rows = session.execute(
+            text("SELECT id, text FROM pages WHERE document_id = :d"), {"d": document_id}
+        ).all()
+        if rows:
+            session.execute(
+                text("INSERT INTO page_fts(rowid, tokens) VALUES (:id, :tokens)"),
+                [{"id": r.id, "tokens": index_text(r.text)} for r in rows],
+            )
+
+    def stage_removal(self, session: Session, document_id: int) -> None:
+        session.execute(
+            text(
+                "DELETE FROM page_fts WHERE rowid IN (SELECT id FROM pages WHERE document_id = :d)"
+            ),
+            {"d": document_id},
+        )
+
+    def flush(self) -> None:
+        """Nothing to deliver: the index committed with the records."""
+
+    def search(self, session: Session, query: SearchQuery) -> SearchResult:
+        match = match_expression(query.text)
+        if not match:
+            return SearchResult(0, [])
+        where, params = _where(query.filters)
+        params.update(match=match, limit=query.limit, offset=query.offset)
+        total = session.execute(text(f"SELECT count(*){_FROM} WHERE {where}"), params).scalar_one()
+        order = (
+            "rank"
+            if query.sort != "date"
+            else "d.document_date IS NULL, d.document_date DESC, rank"
+        )
+        rows = session.execute(
+            text(
+                "SELECT p.document_id, p.number, p.text, bm25(page_fts) AS rank, d.title,"
+                f" d.original_name{_FROM} WHERE {where} ORDER BY {order}"
+                " LIMIT :limit OFFSET :offset"
+            ),
+            params,
+        ).all()
+        terms = query_terms(query.text)
+        hits = [
+            SearchHit(
+                r.document_id,
+                r.number,
+                round(-float(r.rank), 4),
+                highlight(r.text, terms),
+                r.title,
+                r.original_name,
+            )
+            for r in rows
+        ]
+        return SearchResult(int(total), hits, self._facets(session, where, params))
+
+    def _facets(
+        self, session: Session, where: str, params: dict[str, Any]
+    ) -> dict[str, dict[str, int]]:
+        facets: dict[str, dict[str, int]] = {}
+        for col in FACET_COLUMNS:
+            rows = session.execute(
+                text(
+                    f"SELECT d.{col} AS v, count(DISTINCT d.id) AS n{_FROM} WHERE {where}"
+                    f" GROUP BY d.{col}"
+                ),
+                params,
+            ).all()
+            facets[col] = {str(r.v): int(r.n) for r in rows if r.v is not None}
+        return facets
+
+    def indexed_document_ids(self, session: Session) -> set[int]:
+        rows = session.execute(
+            text(
+                "SELECT DISTINCT p.document_id FROM page_fts JOIN pages p ON p.id = page_fts.rowid"
+            )
+        ).all()
+        return {int(r[0]) for r in rows}

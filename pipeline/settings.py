@@ -1,0 +1,63 @@
+"""Settings, read once at the edge (CLI, flow entry) and passed down.
+
+Every setting can be given as an environment variable ``RECORDS_<NAME>``;
+``docs/settings.md`` lists them. Steps never read the environment themselves.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import platformdirs
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_RULES_DIR = Path(__file__).resolve().parent.parent / "retention_rules"
+
+
+def _default_home() -> Path:
+    return platformdirs.user_data_path("tainan-records")
+
+
+class Settings(BaseSettings):
+    """All runtime settings of the records system."""
+
+    model_config = SettingsConfigDict(env_prefix="RECORDS_", extra="ignore")
+
+    home: Path = Field(default_factory=_default_home)
+    database_url: str = ""
+    #: empty: the embedded index in the database; http(s)://...: OpenSearch
+    search_url: str = ""
+    search_index: str = "records-pages"
+    rules_dir: Path = REPO_RULES_DIR
+    lang: str = "chi_tra+eng"
+    dpi: int = Field(default=300, ge=72, le=1200)
+    max_image_pixels: int = Field(default=150_000_000, ge=1)
+    ocr_timeout: float = Field(default=300.0, gt=0)
+    raster_timeout: float = Field(default=180.0, gt=0)
+    workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1)
+    #: pages handled by one task; bounds memory and spreads long PDFs over cores
+    pages_per_task: int = Field(default=4, ge=1)
+    #: a PDF page with at least this many text-layer characters is not OCR'd
+    text_layer_min_chars: int = Field(default=20, ge=1)
+    dask_address: str = ""
+
+    @model_validator(mode="after")
+    def _derive(self) -> Settings:
+        self.home = self.home.expanduser()
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.home / 'records.db'}"
+        return self
+
+    @property
+    def store_dir(self) -> Path:
+        return self.home / "store"
+
+    @property
+    def work_dir(self) -> Path:
+        return self.home / "work"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
