@@ -1,18 +1,21 @@
 """The ``records`` command: assembles the command groups and maps errors to exit codes.
 
 This is the one place where an exception becomes a message and an exit code
-(see ``docs/exit-codes.md``); everything below it raises.
+(see ``docs/exit-codes.md``); everything below it raises. Every module in
+``commands/`` that defines a Typer ``app`` contributes its commands.
 """
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from typing import Any
 
 import click
 import typer
 from typer.core import TyperGroup
 
-from commands import ingest, records
+import commands
 from commands.common import err_console
 from pipeline.errors import RecordsError
 
@@ -24,7 +27,7 @@ class RecordsGroup(TyperGroup):
         try:
             return super().invoke(ctx)
         except RecordsError as exc:
-            err_console.print(f"[red]error:[/] {exc}", highlight=False, markup=True)
+            err_console.print(f"[red]error:[/] {exc}", highlight=False)
             raise typer.Exit(int(exc.exit_code)) from None
 
 
@@ -33,12 +36,20 @@ app = typer.Typer(
     help="Records pipeline of the Tainan City Government Secretariat: scan, archive, search.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    add_completion=False,
 )
 
-for group in (ingest.app, records.app):
-    app.registered_commands.extend(group.registered_commands)
-    app.registered_groups.extend(group.registered_groups)
 
+def _register() -> None:
+    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"commands.{info.name}")
+        group = getattr(module, "app", None)
+        if isinstance(group, typer.Typer):
+            app.registered_commands.extend(group.registered_commands)
+            app.registered_groups.extend(group.registered_groups)
+
+
+_register()
 
 if __name__ == "__main__":
     app()

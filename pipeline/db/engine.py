@@ -19,6 +19,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from pipeline.errors import StorageError
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+#: tables that live outside the ORM (the SQLite FTS5 index and its shadow tables)
+UNMANAGED_PREFIXES = ("page_fts",)
+
+
+def include_object(obj: Any, name: str | None, type_: str, reflected: bool, other: Any) -> bool:
+    """Alembic filter: leave the unmanaged tables out of autogenerate comparisons."""
+    return not (type_ == "table" and name is not None and name.startswith(UNMANAGED_PREFIXES))
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

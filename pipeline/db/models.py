@@ -140,3 +140,21 @@ class Page(Base):
     document: Mapped[Document] = relationship(back_populates="pages")
 
     __table_args__ = (UniqueConstraint("document_id", "number", name="uq_pages_doc_number"),)
+
+
+class IndexOutbox(Base):
+    """Index changes committed with the records, delivered to a remote index afterwards.
+
+    A row is written in the same transaction as the change it describes and
+    deleted only once the search backend has acknowledged it, so a change made
+    while the index is down is delivered when it returns.
+    """
+
+    __tablename__ = "index_outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int] = mapped_column(Integer, index=True)
+    op: Mapped[str] = mapped_column(String(16))  # upsert | delete
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)

@@ -7,16 +7,8 @@ from typing import Any
 from alembic import context
 from sqlalchemy import create_engine
 
+from pipeline.db.engine import include_object
 from pipeline.db.models import Base
-
-#: tables that live outside the ORM (SQLite FTS5 index and its shadow tables)
-UNMANAGED_PREFIXES = ("page_fts",)
-
-
-def include_object(
-    obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
-) -> bool:
-    return not (type_ == "table" and name and name.startswith(UNMANAGED_PREFIXES))
 
 
 def run() -> None:
