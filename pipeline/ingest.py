@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pikepdf
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from pipeline import imaging
@@ -84,18 +85,20 @@ def preserve(archive: Archive, item: InputFile) -> tuple[str, int, str]:
     return blob.sha256, blob.size, blob.relpath
 
 
-def record_blob(
-    session: Session, sha: str, kind: str, size: int, media_type: str, relpath: str
-) -> StoredFile:
-    existing = session.scalar(
-        select(StoredFile).where(StoredFile.sha256 == sha, StoredFile.kind == kind)
-    )
-    if existing:
+def record_blob(session: Session, sha: str, kind: str, size: int, media_type: str,
+                relpath: str) -> StoredFile:
+    """The files row of a blob, created if missing (safe when two workers race)."""
+    query = select(StoredFile).where(StoredFile.sha256 == sha, StoredFile.kind == kind)
+    if existing := session.scalar(query):
         return existing
-    row = StoredFile(sha256=sha, kind=kind, size=size, media_type=media_type, store_path=relpath)
-    session.add(row)
-    session.flush()
-    return row
+    try:
+        with session.begin_nested():
+            row = StoredFile(sha256=sha, kind=kind, size=size, media_type=media_type,
+                             store_path=relpath)
+            session.add(row)
+        return row
+    except IntegrityError:
+        return session.scalars(query).one()
 
 
 def prepare(

@@ -23,7 +23,7 @@ MAX_MANIFEST_BYTES = 20 * 1024 * 1024
 class ManifestEntry(BaseModel):
     """What the scanning station knows about one file."""
 
-    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True, coerce_numbers_to_str=True)
 
     file: str
     box: str | None = None

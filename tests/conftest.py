@@ -1,0 +1,76 @@
+"""Shared fixtures: isolated archives, and the sample batch ingested once per session."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pipeline.archive import Archive
+from pipeline.batch import page_options, run_direct
+from pipeline.intake import discover, find_manifest
+from pipeline.manifest import load_manifest
+from pipeline.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "sample_scans"
+CORPUS = ROOT.parent / "shared" / "corpus" / "images"
+
+
+def make_settings(home: Path, **overrides: Any) -> Settings:
+    return Settings(home=home, workers=2, **overrides)
+
+
+@pytest.fixture
+def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """Settings for an empty embedded archive in a temporary RECORDS_HOME."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("RECORDS_HOME", str(home))
+    monkeypatch.delenv("RECORDS_DATABASE_URL", raising=False)
+    monkeypatch.delenv("RECORDS_SEARCH_URL", raising=False)
+    return make_settings(home)
+
+
+@pytest.fixture
+def archive(settings: Settings) -> Iterator[Archive]:
+    arch = Archive.open(settings)
+    yield arch
+    arch.close()
+
+
+def ingest_dir(archive: Archive, *paths: Path, force_ocr: bool = False) -> dict[str, Any]:
+    """Ingest paths directly (no Prefect) and return the summary dict."""
+    manifest_path = find_manifest(paths)
+    manifest = load_manifest(manifest_path) if manifest_path else None
+    opts = page_options(archive, None, force_ocr)
+    summary = run_direct(archive, discover(paths), [str(p) for p in paths], opts, manifest)
+    return summary.to_dict()
+
+
+@pytest.fixture(scope="session")
+def sample_home(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
+    """RECORDS_HOME with ``sample_scans/`` ingested once (read-only for tests)."""
+    home = tmp_path_factory.mktemp("samples") / "home"
+    arch = Archive.open(make_settings(home))
+    try:
+        summary = ingest_dir(arch, SAMPLES)
+    finally:
+        arch.close()
+    return home, summary
+
+
+@pytest.fixture
+def sample_archive(sample_home: tuple[Path, dict[str, Any]], tmp_path: Path,
+                   monkeypatch: pytest.MonkeyPatch) -> Iterator[Archive]:
+    """A private copy of the ingested sample archive, safe to change."""
+    home = tmp_path / "home"
+    shutil.copytree(sample_home[0], home)
+    monkeypatch.setenv("RECORDS_HOME", str(home))
+    monkeypatch.delenv("RECORDS_DATABASE_URL", raising=False)
+    monkeypatch.delenv("RECORDS_SEARCH_URL", raising=False)
+    arch = Archive.open(make_settings(home))
+    yield arch
+    arch.close()
