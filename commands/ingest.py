@@ -14,6 +14,7 @@ from commands.common import err_console, load_settings, print_json
 from pipeline.archive import Archive
 from pipeline.batch import page_options, run_direct
 from pipeline.errors import ExitCode
+from pipeline.hotfolder import StabilityTracker, is_temporary
 from pipeline.intake import InputFile, discover, find_manifest, require_exists
 from pipeline.manifest import Manifest, load_manifest
 from pipeline.settings import Settings
@@ -55,9 +56,15 @@ def ingest_paths(settings: Settings, paths: list[Path], lang: str | None, force_
                  manifest_path: Path | None, direct: bool, show_progress: bool) -> dict[str, Any]:
     """Discover, then run the batch through Prefect (default) or directly."""
     require_exists(paths)
-    items = discover(paths)
     manifest = _manifest(manifest_path or find_manifest(paths))
-    sources = [str(p) for p in paths]
+    return ingest_items(settings, discover(paths), [str(p) for p in paths], lang, force_ocr,
+                        manifest, direct, show_progress)
+
+
+def ingest_items(settings: Settings, items: list[InputFile], sources: list[str],
+                 lang: str | None, force_ocr: bool, manifest: Manifest | None, direct: bool,
+                 show_progress: bool) -> dict[str, Any]:
+    """Run one batch of discovered files."""
     progress = RichProgress(show_progress)
     with progress.bar:
         if direct:
@@ -115,3 +122,51 @@ def ingest(
         settings.dask_address = dask
     summary = ingest_paths(settings, paths, lang, force_ocr, manifest, direct, True)
     _report(summary, as_json)
+
+
+@app.command()
+def watch(
+    folder: Path = typer.Argument(..., help="Folder the scanning station writes into."),
+    interval: float = typer.Option(5.0, "--interval", min=0.1, help="Seconds between looks."),
+    settle: float = typer.Option(10.0, "--settle", min=0.0,
+                                 help="Seconds a file must stay unchanged before ingest."),
+    lang: str | None = typer.Option(None, "--lang"),
+    once: bool = typer.Option(False, "--once", help="Ingest what is finished, then stop."),
+    direct: bool = typer.Option(False, "--direct", help="Run without Prefect (thread pool)."),
+) -> None:
+    """Ingest files as the scanning station finishes writing them (Ctrl-C to stop)."""
+    settings = load_settings()
+    require_exists([folder])
+    tracker = StabilityTracker(settle)
+    err_console.print(f"watching {folder} every {interval:g} s (files settle for {settle:g} s)")
+    try:
+        while True:
+            _watch_round(settings, folder, tracker, lang, direct)
+            if once and not _unsettled(tracker, folder):
+                return
+            time.sleep(interval)
+    except KeyboardInterrupt:
+        err_console.print("stopped")
+
+
+def _watch_round(settings: Settings, folder: Path, tracker: StabilityTracker,
+                 lang: str | None, direct: bool) -> None:
+    ready = tracker.ready(discover([folder]), time.monotonic())
+    if ready:
+        manifest = _manifest(find_manifest([folder]))
+        summary = ingest_items(settings, ready, [str(folder)], lang, False, manifest, direct,
+                               True)
+        _report_line(summary)
+
+
+def _unsettled(tracker: StabilityTracker, folder: Path) -> bool:
+    names = {i.name for i in discover([folder]) if not is_temporary(i.name)}
+    done = {name for name, _, _ in tracker.done}
+    return bool(names - done)
+
+
+def _report_line(summary: dict[str, Any]) -> None:
+    err_console.print(
+        f"batch {summary['batch_id']}: {summary['documents']} new, {summary['duplicates']} "
+        f"duplicates, {len(summary['quarantined'])} quarantined"
+    )

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from pipeline.archive import Archive
 from pipeline.db.models import BatchItem, Document, Page, StoredFile
+from pipeline.enrich import enrich
 from pipeline.errors import CorruptFile
 from pipeline.ingest import DUPLICATE, STORED, Job, Outcome, record_blob, work_dir
 from pipeline.pages import PageResult
@@ -96,6 +97,7 @@ def _commit(
         doc = _document(job, results, original.id, arch.id, batch_id)
         session.add(doc)
         session.flush()
+        enrich(session, archive.settings, doc)
         session.add(
             BatchItem(
                 batch_id=batch_id,

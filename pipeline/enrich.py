@@ -1,0 +1,28 @@
+"""Steps that read a new document's text before it is committed.
+
+They run inside the ingest transaction, so a document becomes visible with
+its record type, extracted fields and class already set, or not at all.
+Order matters: record types first, because a type proposes a retention class
+that classification weighs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy.orm import Session
+
+from pipeline.db.models import Document
+from pipeline.settings import Settings
+
+Enricher = Callable[[Session, Settings, Document], None]
+
+
+def enrichers() -> list[Enricher]:
+    """The enrichment steps, in the order they run."""
+    return []
+
+
+def enrich(session: Session, settings: Settings, doc: Document) -> None:
+    for step in enrichers():
+        step(session, settings, doc)
