@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Protocol
 
 from pipeline.archive import Archive
@@ -224,11 +223,3 @@ def run_direct(archive: Archive, items: list[InputFile], sources: list[str], opt
         return BatchDriver(archive, scheduler, opts, progress).run(items, sources)
     finally:
         scheduler.close()
-
-
-def clean_work(work_root: Path) -> None:
-    """Remove leftovers of an interrupted run (the originals are safe in the store)."""
-    import shutil
-
-    shutil.rmtree(work_root, ignore_errors=True)
-
