@@ -11,7 +11,6 @@ import importlib
 import pkgutil
 from typing import Any
 
-import click
 import typer
 from typer.core import TyperGroup
 
@@ -23,7 +22,7 @@ from pipeline.errors import RecordsError
 class RecordsGroup(TyperGroup):
     """Turns a RecordsError anywhere below into a one-line message and its exit code."""
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: Any) -> Any:  # click.Context; typer vendors its own click
         try:
             return super().invoke(ctx)
         except RecordsError as exc:

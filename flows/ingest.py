@@ -44,22 +44,39 @@ def _transient(_task: Any, _run: Any, state: Any) -> bool:
     return False
 
 
-@task(name="preserve-and-plan", retries=2, retry_delay_seconds=1, retry_condition_fn=_transient,
-      cache_policy=NO_CACHE)
-def prepare_task(settings_json: str, item: InputFile, entry: ManifestEntry | None,
-                 opts: PageOptions) -> Any:
+@task(
+    name="preserve-and-plan",
+    retries=2,
+    retry_delay_seconds=1,
+    retry_condition_fn=_transient,
+    cache_policy=NO_CACHE,
+)
+def prepare_task(
+    settings_json: str, item: InputFile, entry: ManifestEntry | None, opts: PageOptions
+) -> Any:
     return prepare(archive_for(settings_json), item, entry, opts)
 
 
-@task(name="ocr-pages", retries=2, retry_delay_seconds=2, retry_condition_fn=_transient,
-      cache_policy=NO_CACHE)
-def pages_task(job: Job, numbers: list[int], opts: PageOptions, store: Path,
-               work: Path) -> list[PageResult]:
+@task(
+    name="ocr-pages",
+    retries=2,
+    retry_delay_seconds=2,
+    retry_condition_fn=_transient,
+    cache_policy=NO_CACHE,
+)
+def pages_task(
+    job: Job, numbers: list[int], opts: PageOptions, store: Path, work: Path
+) -> list[PageResult]:
     return process_chunk(job, numbers, opts, store, work)
 
 
-@task(name="archive-and-commit", retries=2, retry_delay_seconds=1, retry_condition_fn=_transient,
-      cache_policy=NO_CACHE)
+@task(
+    name="archive-and-commit",
+    retries=2,
+    retry_delay_seconds=1,
+    retry_condition_fn=_transient,
+    cache_policy=NO_CACHE,
+)
 def finalize_task(settings_json: str, job: Job, results: list[PageResult], batch_id: int) -> Any:
     return finalize(archive_for(settings_json), job, results, batch_id)
 
@@ -90,8 +107,13 @@ class PrefectScheduler:
 
 
 @flow(name="ingest", validate_parameters=False, log_prints=False)
-def ingest_flow(settings_json: str, items: list[InputFile], sources: list[str],
-                opts: PageOptions, manifest: Manifest | None = None) -> dict[str, Any]:
+def ingest_flow(
+    settings_json: str,
+    items: list[InputFile],
+    sources: list[str],
+    opts: PageOptions,
+    manifest: Manifest | None = None,
+) -> dict[str, Any]:
     """Ingest scanner output into the archive; returns the batch summary."""
     archive = archive_for(settings_json)
     scheduler = PrefectScheduler(settings_json, opts, manifest)
@@ -99,20 +121,26 @@ def ingest_flow(settings_json: str, items: list[InputFile], sources: list[str],
     return summary.to_dict()
 
 
-def run_ingest(settings: Settings, items: list[InputFile], sources: list[str],
-               opts: PageOptions, manifest: Manifest | None,
-               progress: Progress | None = None) -> dict[str, Any]:
+def run_ingest(
+    settings: Settings,
+    items: list[InputFile],
+    sources: list[str],
+    opts: PageOptions,
+    manifest: Manifest | None,
+    progress: Progress | None = None,
+) -> dict[str, Any]:
     """Run the flow locally (threads) or on a Dask cluster when ``dask_address`` is set."""
     global _progress
     _progress = progress
     Archive.open(settings).close()  # migrate once, before tasks open their own
     runner: Any = ThreadPoolTaskRunner(max_workers=settings.workers)
     if settings.dask_address:
-        from prefect_dask import DaskTaskRunner
+        from prefect_dask.task_runners import DaskTaskRunner
 
         runner = DaskTaskRunner(address=settings.dask_address)
     try:
         return ingest_flow.with_options(task_runner=runner)(
-            settings.model_dump_json(), items, sources, opts, manifest)
+            settings.model_dump_json(), items, sources, opts, manifest
+        )
     finally:
         _progress = None

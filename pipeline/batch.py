@@ -18,7 +18,16 @@ from pipeline.archive import Archive
 from pipeline.db.models import Batch, BatchItem, utcnow
 from pipeline.errors import ExternalProgramError, InputFileError
 from pipeline.finalize import finalize
-from pipeline.ingest import DUPLICATE, QUARANTINED, STORED, Job, Outcome, chunks, prepare, process_chunk
+from pipeline.ingest import (
+    DUPLICATE,
+    QUARANTINED,
+    STORED,
+    Job,
+    Outcome,
+    chunks,
+    prepare,
+    process_chunk,
+)
 from pipeline.intake import InputFile
 from pipeline.manifest import Manifest
 from pipeline.pages import PageOptions, PageResult
@@ -65,9 +74,14 @@ class BatchSummary:
     document_ids: list[int] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"batch_id": self.batch_id, "documents": self.documents, "pages": self.pages,
-                "duplicates": self.duplicates, "quarantined": self.quarantined,
-                "document_ids": self.document_ids}
+        return {
+            "batch_id": self.batch_id,
+            "documents": self.documents,
+            "pages": self.pages,
+            "duplicates": self.duplicates,
+            "quarantined": self.quarantined,
+            "document_ids": self.document_ids,
+        }
 
 
 @dataclass
@@ -81,8 +95,13 @@ class _DocState:
 class BatchDriver:
     """Drives one batch through a scheduler, recording every outcome."""
 
-    def __init__(self, archive: Archive, scheduler: Scheduler, opts: PageOptions,
-                 progress: Progress | None = None) -> None:
+    def __init__(
+        self,
+        archive: Archive,
+        scheduler: Scheduler,
+        opts: PageOptions,
+        progress: Progress | None = None,
+    ) -> None:
         self.archive, self.scheduler, self.opts = archive, scheduler, opts
         self.progress = progress or NoProgress()
         self.docs: dict[Any, _DocState] = {}
@@ -159,9 +178,16 @@ class BatchDriver:
             s.quarantined.append({"path": outcome.name, "reason": outcome.reason or ""})
             self.progress.file_failed(outcome.name, outcome.reason or "")
         with self.archive.session() as session:
-            session.add(BatchItem(batch_id=s.batch_id, path=outcome.name, sha256=outcome.sha256,
-                                  outcome=outcome.outcome, reason=outcome.reason,
-                                  document_id=outcome.document_id))
+            session.add(
+                BatchItem(
+                    batch_id=s.batch_id,
+                    path=outcome.name,
+                    sha256=outcome.sha256,
+                    outcome=outcome.outcome,
+                    reason=outcome.reason,
+                    document_id=outcome.document_id,
+                )
+            )
 
     def _start_batch(self, sources: list[str]) -> int:
         with self.archive.session() as session:
@@ -181,8 +207,9 @@ class BatchDriver:
 class ThreadScheduler:
     """Runs the steps in a local thread pool (tesseract runs as child processes)."""
 
-    def __init__(self, archive: Archive, opts: PageOptions, manifest: Manifest | None,
-                 workers: int) -> None:
+    def __init__(
+        self, archive: Archive, opts: PageOptions, manifest: Manifest | None, workers: int
+    ) -> None:
         self.archive, self.opts, self.manifest = archive, opts, manifest
         self.pool = ThreadPoolExecutor(max_workers=workers)
 
@@ -210,13 +237,25 @@ class ThreadScheduler:
 def page_options(archive: Archive, lang: str | None, force_ocr: bool) -> PageOptions:
     """Page options from settings plus this batch's flags."""
     s = archive.settings
-    return PageOptions(lang=lang or s.lang, dpi=s.dpi, force_ocr=force_ocr,
-                       ocr_timeout=s.ocr_timeout, raster_timeout=s.raster_timeout,
-                       max_pixels=s.max_image_pixels, text_layer_min_chars=s.text_layer_min_chars)
+    return PageOptions(
+        lang=lang or s.lang,
+        dpi=s.dpi,
+        force_ocr=force_ocr,
+        ocr_timeout=s.ocr_timeout,
+        raster_timeout=s.raster_timeout,
+        max_pixels=s.max_image_pixels,
+        text_layer_min_chars=s.text_layer_min_chars,
+    )
 
 
-def run_direct(archive: Archive, items: list[InputFile], sources: list[str], opts: PageOptions,
-               manifest: Manifest | None, progress: Progress | None = None) -> BatchSummary:
+def run_direct(
+    archive: Archive,
+    items: list[InputFile],
+    sources: list[str],
+    opts: PageOptions,
+    manifest: Manifest | None,
+    progress: Progress | None = None,
+) -> BatchSummary:
     """Ingest without Prefect (tests, benchmarks of orchestration overhead)."""
     scheduler = ThreadScheduler(archive, opts, manifest, archive.settings.workers)
     try:

@@ -53,7 +53,8 @@ class PageResult:
 
 
 def ocr_image(img: Image.Image, number: int, dpi: int, opts: PageOptions, work: Path) -> PageResult:
-    """Orient, deskew and OCR one decoded page image."""
+    """Despeckle, orient, deskew and OCR one decoded page image."""
+    img = imaging.despeckle(img)
     rotation, _ = _orientation(img, dpi, opts)
     img = imaging.rotate_upright(img, rotation)
     skew = imaging.find_skew(img)

@@ -18,7 +18,9 @@ runner = CliRunner()
 def test_ingest_search_show_status_through_prefect(settings: Settings, tmp_path: Path) -> None:
     src = tmp_path / "scans"
     src.mkdir()
-    imagegen.save_png(imagegen.page(["臺南市政府秘書處函", "主旨：請協助辦理消防演練"]), src / "a.png")
+    imagegen.save_png(
+        imagegen.page(["臺南市政府秘書處函", "主旨：請協助辦理消防演練"]), src / "a.png"
+    )
     (src / "broken.pdf").write_bytes(b"%PDF-1.4\n garbage")
     result = runner.invoke(app, ["ingest", str(src), "--json"])
     assert result.exit_code == ExitCode.completed_with_quarantine, result.output

@@ -47,8 +47,9 @@ def test_manifest_metadata_is_joined(sample_archive: Archive) -> None:
 
 
 @pytest.mark.parametrize("entry", TRUTH, ids=[e["file"] for e in TRUTH])
-def test_search_finds_each_phrase_on_its_page(sample_archive: Archive,
-                                              entry: dict[str, Any]) -> None:
+def test_search_finds_each_phrase_on_its_page(
+    sample_archive: Archive, entry: dict[str, Any]
+) -> None:
     doc = _docs(sample_archive)[entry["file"]]
     for phrase in entry["search_phrases"]:
         with sample_archive.session() as s:
