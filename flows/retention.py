@@ -1,0 +1,86 @@
+"""The retention sweep as a Prefect flow, to be served on a schedule.
+
+``python -m flows.retention --cron "0 2 * * *"`` (or ``records retention serve``) serves it:
+Prefect runs it every night at 02:00 and keeps each run's state and result. It acts as the
+system actor ``system:retention-sweep``, which may sweep and nothing else.
+"""
+
+from __future__ import annotations
+
+import argparse
+from datetime import date
+from typing import Any
+
+from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
+
+from pipeline.archive import Archive
+from pipeline.audit import audited_session
+from pipeline.auth import Perm, system_actor
+from pipeline.destruction import today
+from pipeline.errors import StorageError
+from pipeline.filing import schedule_for
+from pipeline.lifecycle import restage
+from pipeline.settings import Settings
+from pipeline.sweep import sweep
+
+SWEEP_ACTOR = system_actor("retention-sweep", Perm.sweep)
+DEFAULT_CRON = "0 2 * * *"
+
+
+def run_sweep(archive: Archive, as_of: date) -> dict[str, Any]:
+    """One sweep in one transaction; the engine-free core of the task."""
+    schedule = schedule_for(archive.settings, as_of)
+    with audited_session(archive) as session:
+        report = sweep(session, SWEEP_ACTOR, schedule, as_of)
+        restage(archive.search, session)
+    archive.search.flush()
+    return report.to_dict()
+
+
+def _storage_blip(_task: Any, _run: Any, state: Any) -> bool:
+    """Retry a locked or unreachable database; anything else is a real failure."""
+    try:
+        state.result()
+    except StorageError:
+        return True
+    except Exception:
+        return False
+    return False
+
+
+@task(
+    name="retention-sweep",
+    retries=2,
+    retry_delay_seconds=10,
+    retry_condition_fn=_storage_blip,
+    cache_policy=NO_CACHE,
+)
+def sweep_task(settings_json: str, as_of: date) -> dict[str, Any]:
+    archive = Archive.open(Settings.model_validate_json(settings_json))
+    try:
+        return run_sweep(archive, as_of)
+    finally:
+        archive.close()
+
+
+@flow(name="retention-sweep", validate_parameters=False, log_prints=False)
+def retention_sweep_flow(
+    settings_json: str | None = None, as_of: str | None = None
+) -> dict[str, Any]:
+    """Sweep as of ``as_of`` (ISO date; default: the day of the run)."""
+    settings_json = settings_json or Settings().model_dump_json()  # served: read at run time
+    when = date.fromisoformat(as_of) if as_of else today()
+    result: dict[str, Any] = sweep_task(settings_json, when)
+    return result
+
+
+def serve(cron: str = DEFAULT_CRON) -> None:
+    """Serve the flow with a cron schedule until stopped."""
+    retention_sweep_flow.serve(name="retention-sweep", cron=cron)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--cron", default=DEFAULT_CRON)
+    serve(parser.parse_args().cron)
