@@ -33,7 +33,7 @@ from pipeline.pages import (
     process_image_page,
     process_pdf_page,
 )
-from pipeline.store import ContentStore
+from pipeline.store import ContentStore, disk_errors, hash_file
 
 STORED, DUPLICATE, QUARANTINED = "stored", "duplicate", "quarantined"
 
@@ -85,16 +85,18 @@ def preserve(archive: Archive, item: InputFile) -> tuple[str, int, str]:
     return blob.sha256, blob.size, blob.relpath
 
 
-def record_blob(session: Session, sha: str, kind: str, size: int, media_type: str,
-                relpath: str) -> StoredFile:
+def record_blob(
+    session: Session, sha: str, kind: str, size: int, media_type: str, relpath: str
+) -> StoredFile:
     """The files row of a blob, created if missing (safe when two workers race)."""
     query = select(StoredFile).where(StoredFile.sha256 == sha, StoredFile.kind == kind)
     if existing := session.scalar(query):
         return existing
     try:
         with session.begin_nested():
-            row = StoredFile(sha256=sha, kind=kind, size=size, media_type=media_type,
-                             store_path=relpath)
+            row = StoredFile(
+                sha256=sha, kind=kind, size=size, media_type=media_type, store_path=relpath
+            )
             session.add(row)
         return row
     except IntegrityError:
@@ -106,10 +108,13 @@ def prepare(
 ) -> Job | Outcome:
     """Preserve one input file and plan its pages, or say why it goes no further."""
     try:
+        known = _known(archive, item)
+        if known is not None:
+            return known
         sha, size, rel = preserve(archive, item)
     except InputFileError as exc:
         return Outcome(item.name, QUARANTINED, None, exc.reason)
-    if existing := _document_id(archive, sha):
+    if existing := _document_id(archive, sha):  # the file changed since it was hashed
         return Outcome(item.name, DUPLICATE, sha, None, existing)
     try:
         return plan(
@@ -117,8 +122,26 @@ def prepare(
             Job(item.name, str(item.path), sha, size, "", rel, 0, manifest=entry),
             opts,
         )
-    except InputFileError as exc:
+    except (InputFileError, ExternalProgramError) as exc:
         return Outcome(item.name, QUARANTINED, sha, str(exc))
+
+
+def _known(archive: Archive, item: InputFile) -> Outcome | None:
+    """Bytes already stored are a duplicate; bytes destroyed under a disposal stay destroyed."""
+    try:
+        sha, _ = hash_file(item.path)
+    except OSError as exc:
+        raise InputFileError(f"unreadable file: {exc.strerror or exc}") from exc
+    with archive.session() as session:
+        row = session.execute(
+            select(Document.id, Document.status).where(Document.sha256 == sha)
+        ).first()
+    if row is None:
+        return None
+    if row.status == "disposed":
+        reason = f"destroyed under an approved disposal (document {row.id}); not re-ingested"
+        return Outcome(item.name, QUARANTINED, sha, reason)
+    return Outcome(item.name, DUPLICATE, sha, None, row.id)
 
 
 def _document_id(archive: Archive, sha: str) -> int | None:
@@ -184,16 +207,17 @@ def process_chunk(
 ) -> list[PageResult]:
     """Process some pages of a job; needs only the shared store and work folders."""
     source = ContentStore(store_root).path(job.relpath)
-    work = work_dir(work_root, job)
-    results = []
-    for n in numbers:
-        if n in job.layer_pages:
-            results.append(layer_page(job.layer_pages[n], n, opts.dpi))
-        elif job.media_type == "application/pdf":
-            results.append(process_pdf_page(source, n, opts, work))
-        else:
-            results.append(process_image_page(source, n, opts, work))
-    return results
+    with disk_errors(f"cannot write page files of {job.name} to {work_root}"):
+        work = work_dir(work_root, job)
+        return [_one_page(job, n, opts, source, work) for n in numbers]
+
+
+def _one_page(job: Job, n: int, opts: PageOptions, source: Path, work: Path) -> PageResult:
+    if n in job.layer_pages:
+        return layer_page(job.layer_pages[n], n, opts.dpi)
+    if job.media_type == "application/pdf":
+        return process_pdf_page(source, n, opts, work)
+    return process_image_page(source, n, opts, work)
 
 
 def chunks(job: Job, size: int) -> list[list[int]]:

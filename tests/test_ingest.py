@@ -107,8 +107,9 @@ def test_born_digital_pdf_uses_its_text_layer(archive: Archive, tmp_path: Path) 
     assert forced["duplicates"] == 1  # same bytes: never a second record
 
 
-def test_same_bytes_are_one_record_in_a_run_and_across_runs(archive: Archive,
-                                                            tmp_path: Path) -> None:
+def test_same_bytes_are_one_record_in_a_run_and_across_runs(
+    archive: Archive, tmp_path: Path
+) -> None:
     src = tmp_path / "in"
     (src / "copy").mkdir(parents=True)
     imagegen.save_png(imagegen.page(MEMO), src / "a.png")
@@ -121,8 +122,9 @@ def test_same_bytes_are_one_record_in_a_run_and_across_runs(archive: Archive,
     assert _count(archive, StoredFile) == 2  # one original, one archival copy
 
 
-def test_bad_inputs_are_quarantined_and_the_rest_is_stored(archive: Archive,
-                                                           tmp_path: Path) -> None:
+def test_bad_inputs_are_quarantined_and_the_rest_is_stored(
+    archive: Archive, tmp_path: Path
+) -> None:
     src = tmp_path / "in"
     src.mkdir()
     imagegen.save_png(imagegen.page(MEMO), src / "good.png")
@@ -171,7 +173,8 @@ def test_hung_tesseract_is_stopped_by_the_timeout(settings: Any, tmp_path: Path)
 
 
 def test_crash_before_commit_leaves_no_half_record_and_next_run_completes(
-        archive: Archive, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    archive: Archive, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     src = tmp_path / "in"
     src.mkdir()
     imagegen.save_pdf([imagegen.page(LETTER), imagegen.page(MEMO)], src / "two.pdf")
@@ -189,3 +192,21 @@ def test_crash_before_commit_leaves_no_half_record_and_next_run_completes(
     summary = ingest_dir(archive, src)
     assert (summary["documents"], summary["pages"]) == (1, 2)
     assert _search(archive, "公務車輛") == [(1, 2)] or len(_search(archive, "公務車輛")) == 1
+
+
+def test_bytes_destroyed_under_a_disposal_are_not_stored_again(archive: Archive,
+                                                                tmp_path: Path) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    imagegen.save_png(imagegen.page(MEMO), src / "a.png")
+    ingest_dir(archive, src)
+    with archive.session() as s:
+        doc = s.scalars(select(Document)).one()
+        blob = archive.store.path(doc.original.store_path)
+        # what a disposal leaves behind (the real procedure is tested in test_disposal.py)
+        s.execute(text("UPDATE documents SET status = 'disposed' WHERE id = :i"), {"i": doc.id})
+    blob.unlink()
+    again = ingest_dir(archive, src)
+    assert again["documents"] == 0
+    assert "destroyed under an approved disposal" in again["quarantined"][0]["reason"]
+    assert not blob.exists()
