@@ -1,0 +1,69 @@
+"""Who may see which document, and the audit entry every view of a confidential one leaves.
+
+A document above the user's clearance does not exist for that user: the lookup raises
+:class:`~pipeline.errors.NotFound` exactly as for a missing id, so a direct URL answers
+404 and reveals nothing. Search applies the same rule inside the query
+(``SearchFilters(clearance=actor.clearance)``).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, select
+from sqlalchemy.orm import Session
+
+from pipeline import audit
+from pipeline.auth import Actor, Perm
+from pipeline.db.models import Document
+from pipeline.errors import NotFound
+from pipeline.search.base import SearchFilters
+
+
+def visible_levels(actor: Actor) -> tuple[str, ...]:
+    return SearchFilters(clearance=actor.clearance).visible_levels()
+
+
+def visible_clause(actor: Actor) -> ColumnElement[bool]:
+    """SQL condition: documents this actor may know of (for counts and lists)."""
+    return Document.confidentiality.in_(visible_levels(actor))
+
+
+def may_see(actor: Actor, doc: Document) -> bool:
+    return actor.can(Perm.search) and doc.confidentiality in visible_levels(actor)
+
+
+def visible_document(session: Session, actor: Actor, document_id: int) -> Document:
+    """The document if this actor may see it; NotFound otherwise (missing or forbidden)."""
+    doc = session.get(Document, document_id)
+    if doc is None or not may_see(actor, doc):
+        raise NotFound(f"no document {document_id}")
+    return doc
+
+
+def may_download(actor: Actor, doc: Document, kind: str) -> bool:
+    """Archival PDF: whoever may see the document. Original scan: clerks, officers, auditors.
+
+    Nothing of a destroyed document can be downloaded.
+    """
+    if doc.status == "disposed" or not may_see(actor, doc):
+        return False
+    if kind == "archival":
+        return True
+    return any(actor.can(p) for p in (Perm.ingest, Perm.classify, Perm.audit_read))
+
+
+def audit_view(session: Session, actor: Actor, doc: Document, part: str, via: str) -> None:
+    """Record a view of a confidential document (page, image, text or download)."""
+    if doc.confidentiality == "confidential":
+        audit.append(session, actor.name, "document.view", f"document:{doc.id}",
+                     {"part": part, "via": via})
+
+
+def audit_hits(session: Session, actor: Actor, document_ids: set[int], via: str) -> None:
+    """Record that snippets of confidential documents were shown in search results."""
+    if not document_ids:
+        return
+    secret = session.scalars(select(Document.id).where(
+        Document.id.in_(document_ids), Document.confidentiality == "confidential"))
+    for doc_id in sorted(secret):
+        audit.append(session, actor.name, "document.view", f"document:{doc_id}",
+                     {"part": "search snippet", "via": via})

@@ -1,0 +1,1 @@
+"""Routers: browser pages (``pages``, ``queues``) and the JSON API (``api``)."""

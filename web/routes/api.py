@@ -1,0 +1,256 @@
+"""The JSON API under ``/api``: the shapes of the CLI's ``--json`` output, bearer tokens.
+
+Log in with ``POST /api/login`` (or use a token from ``records login --print-token``) and
+send ``Authorization: Bearer <token>``. The same access rules as the pages hold: a
+document above your clearance is 404, search never sees it.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import FileResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, Field
+
+from commands.records import archive_status, document_dict
+from pipeline import audit, auth, destruction, disposal, filing, holds, review, transfer
+from pipeline.auth import Perm
+from pipeline.errors import AccessDenied, NotFound
+from pipeline.holds import HoldKind, HoldScope
+from web import access, dashboard, services
+from web.auth import Unauthenticated
+from web.context import Ctx, anonymous_ctx, api_ctx
+from web.routes.pages import download_response
+
+bearer = HTTPBearer(auto_error=False, description="A login token of the users module")
+router = APIRouter(prefix="/api", tags=["records"])
+Json = dict[str, Any]
+
+
+def api_context(request: Request,
+                _credentials: Annotated[HTTPAuthorizationCredentials | None,
+                                        Depends(bearer)] = None) -> Ctx:
+    return api_ctx(request)
+
+
+ApiCtx = Annotated[Ctx, Depends(api_context)]
+
+
+class LoginBody(BaseModel):
+    name: str
+    password: str
+
+
+class ApproveBody(BaseModel):
+    reason: str
+    authority_ref: str = Field(description="The archives authority's approval letter number")
+
+
+class RejectBody(BaseModel):
+    reason: str
+    authority_ref: str = ""
+
+
+class ReviewBody(BaseModel):
+    reason: str = ""
+    file: bool = Field(default=False, description="Also file the document (state archived)")
+
+
+class CorrectBody(ReviewBody):
+    class_code: str = Field(description="A leaf class of the retention schedule")
+
+
+class HoldBody(BaseModel):
+    kind: HoldKind
+    scope: HoldScope
+    target: str
+    reason: str
+    reference: str | None = None
+
+
+class ReleaseBody(BaseModel):
+    reason: str
+
+
+@router.post("/login", summary="Log in; returns a bearer token")
+def login(request: Request, body: LoginBody) -> Json:
+    ctx = anonymous_ctx(request)
+    try:
+        token = auth.login(ctx.archive, body.name, body.password)
+    except AccessDenied as exc:
+        raise Unauthenticated(str(exc)) from None
+    return {"token": token, "token_type": "bearer",
+            "expires_in": int(auth.TOKEN_TTL.total_seconds())}
+
+
+@router.post("/logout", summary="Revoke the bearer token")
+def logout(ctx: ApiCtx, request: Request) -> Json:
+    token = request.headers.get("authorization", "").partition(" ")[2].strip()
+    with ctx.session() as session:
+        auth.revoke(session, token)
+    return {"revoked": True}
+
+
+@router.get("/whoami", summary="Like `records whoami --json`")
+def whoami(ctx: ApiCtx) -> Json:
+    a = ctx.user
+    return {"name": a.name, "role": a.role, "clearance": a.clearance, "division": a.division,
+            "permissions": sorted(p.value for p in a.perms)}
+
+
+@router.get("/search", summary="Like `records search --json`")
+def search(
+    ctx: ApiCtx, q: str, class_code: Annotated[str | None, Query(alias="class")] = None,
+    division: str | None = None, year: int | None = None, status: str | None = None,
+    record_type: Annotated[str | None, Query(alias="type")] = None, sort: str = "relevance",
+    limit: Annotated[int, Query(ge=1, le=100)] = 10, offset: Annotated[int, Query(ge=0)] = 0,
+    field: Annotated[list[str] | None, Query(description="KEY=VALUE, repeatable")] = None,
+) -> Json:
+    ctx.user.require(Perm.search)
+    params = services.SearchParams(q, class_code, division, year, status, record_type, sort,
+                                   limit, offset, tuple(field or []))
+    with ctx.session() as session:
+        result = ctx.archive.search.search(session, services.search_query(params, ctx.user))
+        access.audit_hits(session, ctx.user, {h.document_id for h in result.hits}, "api")
+    return result.to_dict()
+
+
+@router.get("/documents/{document_id}", summary="Like `records show --json`")
+def document(ctx: ApiCtx, document_id: int) -> Json:
+    with ctx.session() as session:
+        doc = access.visible_document(session, ctx.user, document_id)
+        access.audit_view(session, ctx.user, doc, "metadata and text", "api")
+        return document_dict(doc, True)
+
+
+@router.get("/documents/{document_id}/history",
+            summary="Like `records lifecycle history --json`")
+def history(ctx: ApiCtx, document_id: int) -> Json:
+    with ctx.session() as session:
+        return services.history_dict(session, access.visible_document(session, ctx.user,
+                                                                      document_id))
+
+
+@router.get("/documents/{document_id}/download/{kind}", summary="original or archival")
+def download(ctx: ApiCtx, document_id: int, kind: str) -> FileResponse:
+    if kind not in ("original", "archival"):
+        raise NotFound(f"no {kind} download")
+    return download_response(ctx, document_id, kind, "api")
+
+
+@router.get("/status", summary="Like `records status --json` (operators, full clearance)")
+def status(ctx: ApiCtx) -> Json:
+    if not (ctx.user.can(Perm.ingest) or ctx.user.can(Perm.audit_read)) \
+            or ctx.user.clearance != "confidential":
+        raise AccessDenied("the archive status counts every record: operators with full "
+                           "clearance only")
+    return archive_status(ctx.archive)
+
+
+@router.get("/dashboard", summary="Pages per month, backlogs, due this year")
+def dashboard_data(ctx: ApiCtx) -> Json:
+    ctx.user.require(Perm.search)
+    with ctx.session() as session:
+        return dashboard.measures(session, ctx.user, ctx.schedule, destruction.today())
+
+
+@router.get("/review", summary="Like `records review list --json`")
+def review_list(ctx: ApiCtx) -> Json:
+    with ctx.session() as session:
+        items, hidden = review.queue(session, ctx.user, ctx.schedule)
+        return {"items": [i.to_dict() for i in items], "hidden": hidden}
+
+
+@router.post("/review/{document_id}/accept", summary="Like `records review accept`")
+def review_accept(ctx: ApiCtx, document_id: int, body: ReviewBody) -> Json:
+    with ctx.session() as session:
+        doc = services.review_decide(session, ctx.user, ctx.schedule, document_id, None,
+                                     body.file, body.reason)
+        return {"id": doc.id, "status": doc.status, "class_code": doc.class_code}
+
+
+@router.post("/review/{document_id}/correct", summary="Like `records review correct`")
+def review_correct(ctx: ApiCtx, document_id: int, body: CorrectBody) -> Json:
+    with ctx.session() as session:
+        doc = services.review_decide(session, ctx.user, ctx.schedule, document_id,
+                                     body.class_code, body.file, body.reason)
+        return {"id": doc.id, "status": doc.status, "class_code": doc.class_code}
+
+
+@router.get("/disposal/queue", summary="Like `records disposal queue --json`")
+def disposal_queue(ctx: ApiCtx) -> Json:
+    with ctx.session() as session:
+        return {"items": services.disposal_queue(session, ctx.user, ctx.schedule,
+                                                 destruction.today())}
+
+
+@router.post("/disposal/{item_id}/approve", summary="Like `records disposal approve --json`")
+def disposal_approve(ctx: ApiCtx, item_id: int, body: ApproveBody) -> Json:
+    with ctx.session() as session:
+        services.visible_item(session, ctx.user, item_id)
+        item = disposal.approve(session, ctx.user, item_id, body.reason, body.authority_ref)
+        return {"items": [{"id": item.id, "status": item.status}]}
+
+
+@router.post("/disposal/{item_id}/reject", summary="Withdraw an item from the list")
+def disposal_reject(ctx: ApiCtx, item_id: int, body: RejectBody) -> Json:
+    with ctx.session() as session:
+        item = services.visible_item(session, ctx.user, item_id)
+        services.reject_item(session, ctx.user, item, body.reason, body.authority_ref)
+        return {"items": [{"id": item.id, "status": item.status}]}
+
+
+@router.get("/holds", summary="Like `records hold list --json`")
+def hold_list(ctx: ApiCtx, all: bool = False) -> Json:
+    ctx.user.require(Perm.view_disposal)
+    with ctx.session() as session:
+        rows = holds.all_holds(session) if all else holds.active(session)
+        return {"holds": [holds.hold_dict(h) for h in rows]}
+
+
+@router.post("/holds", summary="Like `records hold place --json`")
+def hold_place(ctx: ApiCtx, body: HoldBody) -> Json:
+    with ctx.session() as session:
+        target = services.hold_target(session, ctx.user, body.scope, body.target)
+        hold = holds.place(session, ctx.user, body.kind, body.scope, target, body.reason,
+                           body.reference)
+        return holds.hold_dict(hold)
+
+
+@router.post("/holds/{hold_id}/release", summary="Like `records hold release`")
+def hold_release(ctx: ApiCtx, hold_id: int, body: ReleaseBody) -> Json:
+    with ctx.session() as session:
+        return holds.hold_dict(holds.release(session, ctx.user, hold_id, body.reason))
+
+
+@router.get("/transfer/candidates", summary="Like `records transfer candidates`")
+def transfer_candidates(ctx: ApiCtx) -> Json:
+    ctx.user.require(Perm.transfer)
+    with ctx.session() as session:
+        ready, blocked = transfer.candidates(session)
+        return {"ready": [filing.file_dict(session, f) for f in ready], "blocked": blocked}
+
+
+@router.get("/transfers", summary="Like `records transfer list`")
+def transfer_list(ctx: ApiCtx) -> Json:
+    ctx.user.require(Perm.transfer)
+    with ctx.session() as session:
+        return {"transfers": [transfer.transfer_dict(session, t)
+                              for t in transfer.transfers(session)]}
+
+
+@router.get("/audit/log", summary="Like `records audit log --json`")
+def audit_log(ctx: ApiCtx, target: str | None = None,
+              limit: Annotated[int, Query(ge=1, le=10000)] = 50) -> Json:
+    ctx.user.require(Perm.audit_read)
+    with ctx.session() as session:
+        return {"entries": [audit.entry_dict(e) for e in audit.entries(session, target, limit)]}
+
+
+@router.get("/audit/verify", summary="Like `records audit verify --json`")
+def audit_verify(ctx: ApiCtx) -> Json:
+    ctx.user.require(Perm.audit_read)
+    with ctx.session() as session:
+        return audit.verify(session, ctx.archive.settings.home / audit.ANCHOR_NAME).to_dict()

@@ -1,0 +1,216 @@
+"""The records officers' queues (review, disposal, transfer, holds) and the audit trail.
+
+Each form posts to a route that calls the core function the CLI calls; a refusal of
+the core (hold, two-person rule, missing permission...) comes back as a message on the
+same page, and nothing is changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Query
+from fastapi.responses import Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from pipeline import audit, destruction, disposal, filing, holds, transfer
+from pipeline.auth import Perm
+from pipeline.db.models import AuditEntry
+from pipeline.errors import RecordsError
+from pipeline.holds import HoldKind, HoldScope
+from web import services
+from web.auth import check_csrf
+from web.context import Ctx, page_ctx, url_with
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
+PageCtx = Annotated[Ctx, Depends(page_ctx)]
+AUDIT_PAGE = 50
+
+
+def act(ctx: Ctx, back: str, change: Callable[[Session], str | None]) -> Response:
+    """Run ``change`` in one transaction; flash its message or the core's refusal."""
+    try:
+        with ctx.session() as session:
+            message = change(session)
+    except RecordsError as exc:
+        ctx.flash("error", str(exc))
+    else:
+        ctx.flash("ok", message or ctx.t("flash.done"))
+    return ctx.redirect(back)
+
+
+# ── classification review ────────────────────────────────────────────────────────────
+
+
+@router.get("/review")
+def review_page(ctx: PageCtx) -> Response:
+    with ctx.session() as session:
+        items = services.review_items(session, ctx.user, ctx.schedule)
+    return ctx.render("review.html", items=items, classes=services.leaf_classes(ctx.schedule))
+
+
+@router.post("/review/{document_id}")
+def review_decide(ctx: PageCtx, document_id: int, action: Annotated[str, Form()],
+                  class_code: Annotated[str, Form()] = "",
+                  file_now: Annotated[bool, Form()] = False,
+                  reason: Annotated[str, Form()] = "") -> Response:
+    """``accept`` the proposed class or ``correct`` it (``records review accept|correct``)."""
+    code = None if action == "accept" else class_code.strip()
+
+    def change(session: Session) -> str:
+        doc = services.review_decide(session, ctx.user, ctx.schedule, document_id, code,
+                                     file_now, reason.strip())
+        return f"#{doc.id}: {doc.class_code} ({doc.status})"
+
+    return act(ctx, "/review", change)
+
+
+# ── disposal ─────────────────────────────────────────────────────────────────────────
+
+
+@router.get("/disposal")
+def disposal_page(ctx: PageCtx) -> Response:
+    with ctx.session() as session:
+        items = services.disposal_queue(session, ctx.user, ctx.schedule, destruction.today())
+    return ctx.render("disposal.html", items=items)
+
+
+@router.post("/disposal/{item_id}/approve")
+def disposal_approve(ctx: PageCtx, item_id: int, reason: Annotated[str, Form()],
+                     authority_ref: Annotated[str, Form()]) -> Response:
+    def change(session: Session) -> str:
+        services.visible_item(session, ctx.user, item_id)
+        item = disposal.approve(session, ctx.user, item_id, reason, authority_ref)
+        return f"#{item.id}: {item.status}"
+
+    return act(ctx, "/disposal", change)
+
+
+@router.post("/disposal/{item_id}/reject")
+def disposal_reject(ctx: PageCtx, item_id: int, reason: Annotated[str, Form()],
+                    authority_ref: Annotated[str, Form()] = "") -> Response:
+    def change(session: Session) -> str:
+        item = services.visible_item(session, ctx.user, item_id)
+        services.reject_item(session, ctx.user, item, reason, authority_ref)
+        return f"#{item.id}: {item.status}"
+
+    return act(ctx, "/disposal", change)
+
+
+@router.post("/disposal/{item_id}/comment")
+def disposal_comment(ctx: PageCtx, item_id: int, text: Annotated[str, Form()]) -> Response:
+    def change(session: Session) -> None:
+        services.visible_item(session, ctx.user, item_id)
+        disposal.comment(session, ctx.user, item_id, text)
+
+    return act(ctx, "/disposal", change)
+
+
+@router.post("/disposal/{item_id}/execute")
+def disposal_execute(ctx: PageCtx, item_id: int,
+                     supervisor: Annotated[str, Form()] = "") -> Response:
+    """Destruction runs its own transaction and re-checks everything (pipeline.destruction)."""
+    try:
+        with ctx.archive.session() as session:
+            services.visible_item(session, ctx.user, item_id)
+        result = destruction.execute(ctx.archive, ctx.user, ctx.schedule, item_id,
+                                     supervisor.strip() or None)
+    except RecordsError as exc:
+        ctx.flash("error", str(exc))
+    else:
+        ctx.flash("ok", f"#{item_id}: certificate {result.certificate_id}")
+    return ctx.redirect("/disposal")
+
+
+# ── transfer ─────────────────────────────────────────────────────────────────────────
+
+
+@router.get("/transfer")
+def transfer_page(ctx: PageCtx) -> Response:
+    ctx.user.require(Perm.transfer)
+    with ctx.session() as session:
+        ready, blocked = transfer.candidates(session)
+        files = [filing.file_dict(session, f) for f in ready]
+        done = [transfer.transfer_dict(session, t) for t in transfer.transfers(session)]
+    return ctx.render("transfer.html", ready=files, blocked=blocked, transfers=done)
+
+
+@router.post("/transfer/export")
+def transfer_export(ctx: PageCtx) -> Response:
+    try:
+        out = ctx.archive.settings.home / "transfers"
+        result = transfer.export(ctx.archive, ctx.user, ctx.schedule, out)
+    except RecordsError as exc:
+        ctx.flash("error", str(exc))
+    else:
+        ctx.flash("ok", f"transfer {result.transfer_id}: {result.bag}")
+    return ctx.redirect("/transfer")
+
+
+@router.post("/transfer/{transfer_id}/confirm")
+def transfer_confirm(ctx: PageCtx, transfer_id: int,
+                     receipt_ref: Annotated[str, Form()]) -> Response:
+    return act(ctx, "/transfer", lambda s: str(
+        transfer.confirm(s, ctx.user, transfer_id, receipt_ref).status))
+
+
+@router.post("/transfer/{transfer_id}/cancel")
+def transfer_cancel(ctx: PageCtx, transfer_id: int, reason: Annotated[str, Form()]) -> Response:
+    return act(ctx, "/transfer", lambda s: str(
+        transfer.cancel(s, ctx.user, transfer_id, reason).status))
+
+
+# ── holds ────────────────────────────────────────────────────────────────────────────
+
+
+@router.get("/holds")
+def holds_page(ctx: PageCtx, all: bool = False) -> Response:
+    ctx.user.require(Perm.view_disposal)
+    with ctx.session() as session:
+        rows = holds.all_holds(session) if all else holds.active(session)
+        data = [holds.hold_dict(h) for h in rows]
+    return ctx.render("holds.html", holds=data, show_all=all, kinds=list(HoldKind),
+                      scopes=list(HoldScope))
+
+
+@router.post("/holds")
+def hold_place(ctx: PageCtx, kind: Annotated[HoldKind, Form()],
+               scope: Annotated[HoldScope, Form()], target: Annotated[str, Form()],
+               reason: Annotated[str, Form()], reference: Annotated[str, Form()] = "",
+               ) -> Response:
+    def change(session: Session) -> str:
+        resolved = services.hold_target(session, ctx.user, scope, target.strip())
+        hold = holds.place(session, ctx.user, kind, scope, resolved, reason,
+                           reference.strip() or None)
+        return f"hold {hold.id}"
+
+    return act(ctx, "/holds", change)
+
+
+@router.post("/holds/{hold_id}/release")
+def hold_release(ctx: PageCtx, hold_id: int, reason: Annotated[str, Form()]) -> Response:
+    return act(ctx, "/holds", lambda s: f"hold {holds.release(s, ctx.user, hold_id, reason).id}")
+
+
+# ── audit trail ──────────────────────────────────────────────────────────────────────
+
+
+@router.get("/audit")
+def audit_page(ctx: PageCtx, target: str = "",
+               before: Annotated[int | None, Query(ge=1)] = None,
+               verify: bool = False) -> Response:
+    ctx.user.require(Perm.audit_read)
+    with ctx.session() as session:
+        query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(AUDIT_PAGE)
+        if target:
+            query = query.where(AuditEntry.target == target.strip())
+        if before:
+            query = query.where(AuditEntry.id < before)
+        entries = list(session.scalars(query))
+        check = audit.verify(session, ctx.archive.settings.home / audit.ANCHOR_NAME) \
+            if verify else None
+    older = url_with("/audit", {"target": target}, before=entries[-1].id) \
+        if len(entries) == AUDIT_PAGE else None
+    return ctx.render("audit.html", entries=entries, target=target, check=check, older=older)
