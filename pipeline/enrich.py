@@ -12,7 +12,9 @@ from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
+from pipeline.classify import classify_step
 from pipeline.db.models import Document
+from pipeline.record_types.apply import apply_record_type
 from pipeline.settings import Settings
 
 Enricher = Callable[[Session, Settings, Document], None]
@@ -20,7 +22,7 @@ Enricher = Callable[[Session, Settings, Document], None]
 
 def enrichers() -> list[Enricher]:
     """The enrichment steps, in the order they run."""
-    return []
+    return [apply_record_type, classify_step]
 
 
 def enrich(session: Session, settings: Settings, doc: Document) -> None:

@@ -496,12 +496,12 @@ class Letter:
     attach: str = "無"
 
 
-def letter_head(m: Letter) -> list[Block]:
+def letter_head(m: Letter, title: str = "函") -> list[Block]:
     contact_x = 1100
     return [
         Text(f"檔號：{m.file_no}", size=SMALL),
         Text(f"保存年限：{m.retention}", size=SMALL, gap=20),
-        Text("臺南市政府 函", size=84, bold=True, align="center", gap=30),
+        Text(f"臺南市政府 {title}", size=84, bold=True, align="center", gap=30),
         Text("地址：70801臺南市安平區永華路2段6號", size=SMALL, indent=contact_x),
         Text(f"承辦人：{m.contact}", size=SMALL, indent=contact_x),
         Text(f"電話：{m.phone}", size=SMALL, indent=contact_x),
@@ -1242,6 +1242,11 @@ def doc_staff_eval() -> Doc:
         "employee": "王志豪",
         "score": 88,
         "rating": "甲等",
+        "position": "行政助理",
+        "unit": "總務科",
+        "period_start": "2023-01-01",
+        "period_end": "2023-12-31",
+        "result": "續聘",
     }
     return Doc(
         "box-0113-02/folder-01/scan-0007.png",
@@ -1415,6 +1420,351 @@ def doc_english() -> Doc:
     )
 
 
+# ----- typed records in a second layout each (record types, issue #5)
+
+
+def doc_repair_log() -> Doc:
+    """Repair ticket as labelled lines (not a table), times written 上午10時05分."""
+    lines = [
+        "報修編號：R1130514-003",
+        "報修人：秘書處檔案科 林佩蓉（分機8131）",
+        "報修日期：113年5月14日 上午10時05分",
+        "報修設備：事務機（多功能影印機）",
+        "設備位置：永華市政中心9樓檔案科辦公室",
+        "故障狀況：卡紙且無法列印，面板顯示錯誤代碼E-202",
+        "處理情形：更換進紙滾輪及定影組件，測試列印正常",
+        "完修日期：113年5月14日 下午12時20分",
+    ]
+    blocks: list[Block] = [
+        Text("臺南市政府秘書處 線上報修紀錄", size=72, bold=True, align="center", gap=60),
+        *[Text(t, gap=14) for t in lines],
+        Gap(60),
+        Text("維修人員：全民事務機器有限公司 吳俊賢", size=SMALL),
+        Text("驗收：總務科 李明哲 113.05.14", size=SMALL, align="right"),
+    ]
+    fields = {
+        "doc_date": "2024-05-14",
+        "issuing_agency": "臺南市政府秘書處",
+        "equipment": "事務機（多功能影印機）",
+        "location": "永華市政中心9樓檔案科辦公室",
+        "reported_at": "2024-05-14T10:05:00",
+        "repaired_at": "2024-05-14T12:20:00",
+    }
+    return Doc(
+        "box-0113-03/folder-01/scan-0016.jpg",
+        "repair",
+        "jpeg",
+        1,
+        blocks,
+        fields,
+        ["定影組件"],
+        [Fx(skew=1.3, blur=0.4, paper=246)],
+        style="serif",
+        manifest=("總務科", "林佩蓉", "2024-05-14"),
+    )
+
+
+def doc_repair_grid() -> Doc:
+    """Repair ticket as a grid: two label/value pairs per row."""
+    rows = (
+        ("報修單號", "R1130527-011", "報修單位", "秘書處總務科"),
+        ("設備名稱", "冰溫熱飲水機", "設備位置", "民治市政中心2樓走廊"),
+        ("報修時間", "113/05/27 14:20", "完修時間", "113/05/28 10:05"),
+        ("故障情形", "出水口持續滴漏", "處理情形", "更換出水閥"),
+        ("維修廠商", "大成水電行", "驗收人", "總務科 李明哲"),
+    )
+    blocks: list[Block] = [
+        Text("臺南市政府秘書處 設備維修紀錄表", size=72, bold=True, align="center", gap=50),
+        Table((0.17, 0.33, 0.17, 0.33), rows, size=44, header=False, row_h=110),
+        Gap(30),
+        Text("備註：濾心已於113年4月更換，本次僅更換閥件。", size=SMALL),
+    ]
+    fields = {
+        "doc_date": "2024-05-27",
+        "issuing_agency": "臺南市政府秘書處",
+        "equipment": "冰溫熱飲水機",
+        "location": "民治市政中心2樓走廊",
+        "reported_at": "2024-05-27T14:20:00",
+        "repaired_at": "2024-05-28T10:05:00",
+    }
+    return Doc(
+        "box-0113-03/folder-01/scan-0017.png",
+        "repair",
+        "png",
+        1,
+        blocks,
+        fields,
+        ["僅更換閥件"],
+        [Fx(skew=-0.6, speckle=200, paper=250)],
+        style="sans",
+        manifest=("總務科", "林佩蓉", "2024-05-27"),
+    )
+
+
+def doc_gift_form() -> Doc:
+    """A single gift presented, on a one-gift form (label and value per row)."""
+    facts = [
+        ("登記編號", "G112-0915-01"),
+        ("類別", "贈送"),
+        ("日期", "112年9月15日"),
+        ("贈與人", "臺南市政府"),
+        ("受贈人", "日本大分縣訪問團"),
+        ("財物名稱", "安平劍獅陶瓷擺飾"),
+        ("數量", "2件"),
+        ("估價", "新臺幣3,200元"),
+        ("事由", "國際交流參訪"),
+    ]
+    blocks: list[Block] = [
+        Text("臺南市政府秘書處 餽贈財物登記單", size=72, bold=True, align="center", gap=50),
+        form_table(facts),
+        Gap(30),
+        Text("說明：本府致贈外賓之禮品，單價逾新臺幣1,000元者應逐筆登記。", size=SMALL, gap=60),
+        Text("填表人：黃思涵", align="right"),
+        Text("填表日期：112年9月18日", align="right"),
+    ]
+    entry = {
+        "gift_date": "2023-09-15",
+        "direction": "presented",
+        "giver": "臺南市政府",
+        "recipient": "日本大分縣訪問團",
+        "item": "安平劍獅陶瓷擺飾",
+        "estimated_value": 3200,
+        "occasion": "國際交流參訪",
+    }
+    fields = {
+        **entry,
+        "doc_date": "2023-09-18",
+        "issuing_agency": "臺南市政府秘書處",
+        "entries": [entry],
+    }
+    return Doc(
+        "box-0113-03/folder-02/scan-0018.png",
+        "gift",
+        "png",
+        1,
+        blocks,
+        fields,
+        ["逐筆登記"],
+        [Fx(skew=0.9, paper=249)],
+        style="serif",
+        manifest=("專務科", "黃建文", "2023-09-18"),
+    )
+
+
+def doc_staff_eval_lines() -> Doc:
+    """Staff evaluation written as labelled lines, 密 stamp on the left."""
+    scores = (
+        ("項目", "權重", "評分"),
+        ("工作績效", "40", "30"),
+        ("專業能力", "30", "23"),
+        ("品德操守", "30", "23"),
+        ("總分", "100", "76"),
+    )
+    blocks: list[Block] = [
+        Table((0.12,), (("密",),), size=72, header=False, row_h=130),
+        Text("臺南市政府秘書處 臨時人員年度考核表", size=68, bold=True, align="center", gap=40),
+        Text("考核期間：中華民國112年7月1日至112年12月31日"),
+        Text("姓名：陳怡安 職稱：清潔隊員"),
+        Text("服務單位：廳舍管理科", gap=30),
+        Table((0.4, 0.3, 0.3), scores, size=BODY, row_h=100),
+        Text("考核等第：乙等（70分以上未滿80分）"),
+        Text("考核結果：續聘，並加強環境消毒作業訓練", gap=60),
+        Text("考核人：鄭雅玲 覆核人：張惠雯", align="right"),
+        Text("中華民國113年1月15日", align="right"),
+    ]
+    fields = {
+        "doc_date": "2024-01-15",
+        "issuing_agency": "臺南市政府秘書處",
+        "confidential": True,
+        "classification": "密",
+        "employee": "陳怡安",
+        "score": 76,
+        "rating": "乙等",
+        "position": "清潔隊員",
+        "unit": "廳舍管理科",
+        "period_start": "2023-07-01",
+        "period_end": "2023-12-31",
+        "result": "續聘",
+    }
+    return Doc(
+        "box-0113-03/folder-02/scan-0019.jpg",
+        "staff_eval",
+        "jpeg",
+        1,
+        blocks,
+        fields,
+        ["加強環境"],
+        [Fx(skew=-1.0, uneven=6, paper=247)],
+        style="serif",
+        manifest=("總務科", "黃建文", "2024-01-15"),
+    )
+
+
+def doc_audit_report() -> Doc:
+    """Audit record as labelled lines with one finding written inline."""
+    blocks: list[Block] = [
+        Text("臺南市政府秘書處 採購稽核報告", size=72, bold=True, align="center", gap=50),
+        Text("稽核日期：110年4月22日"),
+        Text("案號：秘採1100042"),
+        Text("採購案名：市政中心公務車輛租賃"),
+        Text("受稽核機關：臺南市政府秘書處總務科", gap=30),
+        Text("稽核發現：未依規定於招標文件載明履約期限之計算方式。"),
+        Text("缺失等級：輕微"),
+        Text("改善措施：修正招標文件範本，增列履約期限計算條款。"),
+        Text("改善期限：110年5月31日", gap=60),
+        Text("稽核委員：周美玲 吳宗翰", align="right"),
+    ]
+    fields = {
+        "case_number": "秘採1100042",
+        "doc_date": "2021-04-22",
+        "audited_agency": "臺南市政府秘書處總務科",
+        "subject": "市政中心公務車輛租賃",
+        "finding": "未依規定於招標文件載明履約期限之計算方式",
+        "severity": "輕微",
+        "corrective_action": "修正招標文件範本，增列履約期限計算條款",
+        "due_date": "2021-05-31",
+    }
+    return Doc(
+        "box-0113-03/folder-03/scan-0020.png",
+        "audit",
+        "png",
+        1,
+        blocks,
+        fields,
+        ["文件範本"],
+        [Fx(skew=0.4, speckle=250, paper=248)],
+        style="sans",
+        manifest=("採購管理科", "黃建文", "2021-04-22"),
+    )
+
+
+def doc_earthquake_drill() -> Doc:
+    """Earthquake drill report: labelled lines, long ROC date, participants in a sentence."""
+    blocks: list[Block] = [
+        Text("臺南市政府秘書處 地震避難演練成果報告", size=68, bold=True, align="center", gap=50),
+        Text("演練日期：中華民國112年9月21日（星期四）"),
+        Text("演練場所：永華市政中心A、B棟"),
+        Text("參演人數：計152人（含洽公民眾18人）"),
+        Text("演練項目：趴下、掩護、穩住及疏散至戶外集結區", gap=30),
+        Text("演練概要：", bold=True),
+        *numbered(
+            [
+                "上午9時21分廣播地震警報，各樓層同仁就地避難1分鐘。",
+                "搖晃停止後由樓層引導員沿安全梯疏散，全員於8分鐘內抵達市政中心廣場。",
+                "各科清點人數後回報指揮中心，無人員受傷。",
+            ]
+        ),
+        Gap(40),
+        Text("承辦：廳舍管理科 許家瑜 112.09.22", size=SMALL, align="right"),
+    ]
+    fields = {
+        "doc_date": "2023-09-21",
+        "issuing_agency": "臺南市政府秘書處",
+        "drill_date": "2023-09-21",
+        "site": "永華市政中心A、B棟",
+        "participants": 152,
+    }
+    return Doc(
+        "box-0113-03/folder-03/scan-0021.jpg",
+        "safety_drill",
+        "jpeg",
+        1,
+        blocks,
+        fields,
+        ["樓層引導員"],
+        [Fx(skew=1.5, blur=0.3, paper=245)],
+        style="serif",
+        manifest=("廳舍管理科", "黃建文", "2023-09-21"),
+    )
+
+
+def doc_energy_scan() -> Doc:
+    """Monthly electricity report, scanned: the total only in the table's 總計 row."""
+    usage = (
+        ("建築物", "本月用電(度)", "去年同月(度)", "增減"),
+        ("永華市政中心", "868,400", "901,350", "-3.7%"),
+        ("民治市政中心", "275,120", "288,700", "-4.7%"),
+        ("秘書處倉庫", "8,780", "8,700", "+0.9%"),
+        ("總計", "1,152,300", "1,198,750", "-3.9%"),
+    )
+    blocks: list[Block] = [
+        Text("臺南市政府秘書處 113年3月份用電報告", size=72, bold=True, align="center", gap=40),
+        Text("填報日期：113年4月8日", align="right", gap=40),
+        Table((0.34, 0.24, 0.24, 0.18), usage, size=BODY, row_h=100),
+        Text("說明：", bold=True),
+        *numbered(
+            [
+                "民治市政中心汰換老舊箱型冷氣6台，用電較去年同月下降。",
+                "倉庫增設除濕機1台，用電略增。",
+            ]
+        ),
+        Gap(60),
+        Text("填表人：李明哲 科長：陳國華", align="right"),
+    ]
+    fields = {
+        "doc_date": "2024-04-08",
+        "issuing_agency": "臺南市政府秘書處",
+        "subject": "113年3月份用電報告",
+        "report_month": "2024-03",
+        "kwh": 1152300,
+    }
+    return Doc(
+        "box-0113-03/folder-03/scan-0022.pdf",
+        "energy",
+        "pdf",
+        1,
+        blocks,
+        fields,
+        ["除濕機"],
+        [Fx(skew=-0.8, paper=247)],
+        style="sans",
+        manifest=("廳舍管理科", "黃建文", "2024-04-08"),
+    )
+
+
+def doc_classified_letter() -> Doc:
+    """A 書函 classified 密: the record type raises the document to confidential."""
+    m = Letter(
+        "113/010101/5",
+        "30年",
+        "黃思涵",
+        "06-2991111分機8036",
+        "sec-special@mail.tainan.gov.tw",
+        "臺南市政府警察局",
+        "中華民國113年9月30日",
+        "府秘機字第1130234567號",
+        urgency="速件",
+        secrecy="密（本件於113年10月11日後解密）",
+        attach="維安勤務分工表1份",
+    )
+    subject = "檢送市長出席113年國慶升旗典禮維安勤務分工表1份，請依分工辦理，請查照。"
+    items = [
+        "本府訂於113年10月10日上午8時假永華市政中心廣場舉行國慶升旗典禮，市長將親自主持。",
+        "請貴局依附件分工表派員執行會場周邊交通疏導及維安勤務，並於10月7日前指派聯絡人。",
+        "本件內容涉及首長行程，請依機密文書處理規定辦理，勿對外公開。",
+    ]
+    blocks = [
+        *letter_head(m, title="書函"),
+        *letter_body(subject, items),
+        *letter_tail("臺南市政府警察局", "本府秘書處專務科"),
+    ]
+    fields = {
+        **letter_fields(m, subject.removesuffix("，請查照。")),
+        "classification": "密",
+    }
+    return Doc(
+        "box-0113-03/folder-02/scan-0023.png",
+        "letter",
+        "png",
+        1,
+        blocks,
+        fields,
+        ["交通疏導"],
+        [Fx(skew=-0.5, paper=250)],
+        manifest=("專務科", "黃建文", "2024-09-30"),
+    )
+
+
 def all_docs() -> list[Doc]:
     docs = [
         doc_destruction(),
@@ -1433,6 +1783,14 @@ def all_docs() -> list[Doc]:
         doc_timeliness_letter(),
         doc_safety_drill(),
         doc_energy(),
+        doc_repair_log(),
+        doc_repair_grid(),
+        doc_gift_form(),
+        doc_staff_eval_lines(),
+        doc_audit_report(),
+        doc_earthquake_drill(),
+        doc_energy_scan(),
+        doc_classified_letter(),
     ]
     return sorted(docs, key=lambda d: d.file)
 

@@ -8,12 +8,18 @@ and ``flush`` runs after the commit (a remote backend sends the outbox).
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
+from pipeline.errors import ConfigError
+
+#: what a typed-field name looks like (it becomes part of a JSON path in the query)
+FIELD_KEY_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 #: clearance levels in increasing order; a user sees documents at or below theirs
 CLEARANCE_LEVELS = ("public", "internal", "confidential")
 
@@ -30,6 +36,14 @@ class SearchFilters:
     date_to: date | None = None
     #: highest confidentiality the searching user may see
     clearance: str = "internal"
+    #: typed fields (``Document.fields``, see docs/record-types.md): key -> value, all must
+    #: equal; values compare as text (``86`` matches 86, ``true`` matches true)
+    fields: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for key in self.fields:
+            if not FIELD_KEY_RE.match(key):
+                raise ConfigError(f"not a field name: {key!r}")
 
     def visible_levels(self) -> tuple[str, ...]:
         top = CLEARANCE_LEVELS.index(self.clearance) if self.clearance in CLEARANCE_LEVELS else 0

@@ -8,12 +8,16 @@ reach FTS5's syntax: every term is rebuilt as a quoted phrase of tokens.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
-from sqlalchemy import text
-from sqlalchemy.orm import Session
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session, sessionmaker
 
+from pipeline.db.models import Page
 from pipeline.search.base import SearchFilters, SearchHit, SearchQuery, SearchResult
+from pipeline.search.maintenance import RebuildReport
+from pipeline.search.source import iter_live_ids
 from pipeline.text import cjk_tokens, highlight, index_text, is_cjk, query_terms
 
 FACET_COLUMNS = ("division", "class_code", "status", "record_type")
@@ -49,7 +53,17 @@ def _where(filters: SearchFilters) -> tuple[str, dict[str, Any]]:
     if filters.date_to:
         clauses.append("d.document_date <= :date_to")
         params["date_to"] = filters.date_to
+    for i, (key, value) in enumerate(sorted(filters.fields.items())):
+        # the key only reaches SQL as a bound JSON path; SearchFilters checked its form
+        clauses.append(f"CAST(json_extract(d.fields, :fpath{i}) AS TEXT) = :fval{i}")
+        params[f"fpath{i}"] = f'$."{key}"'
+        params[f"fval{i}"] = _sqlite_json_text(value)
     return " AND ".join(clauses), params
+
+
+def _sqlite_json_text(value: str) -> str:
+    """How SQLite's json_extract renders a value as text: JSON true/false become 1/0."""
+    return {"true": "1", "false": "0"}.get(value.strip().lower(), value)
 
 
 _FROM = (
@@ -140,3 +154,56 @@ class EmbeddedSearch:
             )
         ).all()
         return {int(r[0]) for r in rows}
+
+    # -- maintenance: ``records index verify`` and ``records reindex`` ------------------------
+
+    def indexed_page_counts(self, session: Session) -> dict[int, int]:
+        rows = session.execute(
+            text(
+                "SELECT p.document_id, count(*) FROM page_fts JOIN pages p ON p.id = page_fts.rowid"
+                " GROUP BY p.document_id"
+            )
+        ).all()
+        return {int(r[0]): int(r[1]) for r in rows}
+
+    def pending_count(self, session: Session) -> int:
+        """Nothing waits: the index commits with the records."""
+        return 0
+
+    def sync(self, lock_wait: float = 60.0) -> int:
+        """Nothing to deliver."""
+        return 0
+
+    def refresh(self) -> None:
+        """Committed rows are visible at once."""
+
+    def index_name(self) -> str:
+        return "page_fts"
+
+    def rebuild(
+        self, sessions: sessionmaker[Session] | None = None, lock_wait: float = 60.0
+    ) -> RebuildReport:
+        """Rebuild every FTS row from the pages of live documents, in one transaction."""
+        if sessions is None:
+            raise ValueError("the embedded index is rebuilt through the archive's sessions")
+        started = time.monotonic()
+        with sessions.begin() as session:
+            session.execute(text("DELETE FROM page_fts"))
+            documents, pages = 0, 0
+            for ids in iter_live_ids(session):
+                documents += len(ids)
+                pages += self._insert(session, ids)
+        return RebuildReport(
+            self.name, "page_fts", documents, pages, time.monotonic() - started, []
+        )
+
+    def _insert(self, session: Session, document_ids: list[int]) -> int:
+        rows = session.execute(
+            select(Page.id, Page.text).where(Page.document_id.in_(document_ids))
+        ).all()
+        if rows:
+            session.execute(
+                text("INSERT INTO page_fts(rowid, tokens) VALUES (:id, :tokens)"),
+                [{"id": r.id, "tokens": index_text(r.text)} for r in rows],
+            )
+        return len(rows)
