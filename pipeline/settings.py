@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
 import platformdirs
 from pydantic import Field, model_validator
@@ -30,6 +31,20 @@ class Settings(BaseSettings):
     #: empty: the embedded index in the database; http(s)://...: OpenSearch
     search_url: str = ""
     search_index: str = "records-pages"
+    #: OpenSearch user (the password comes from ``search_password_file`` or the URL)
+    search_username: str = ""
+    #: a file holding only the OpenSearch password (a secret mount, never the config)
+    search_password_file: Path | None = None
+    #: PEM bundle of the CA that signed the OpenSearch nodes' certificates
+    search_ca_certs: Path | None = None
+    search_verify_certs: bool = True
+    #: seconds before an OpenSearch request gives up
+    search_timeout: float = Field(default=30.0, gt=0)
+    #: after delivering changes: "false" (visible within ~1 s), "wait_for" or "true"
+    search_refresh: Literal["false", "true", "wait_for"] = "false"
+    #: shards and replicas of a new OpenSearch index (replicas: 0 on a single node)
+    search_shards: int = Field(default=1, ge=1)
+    search_replicas: int = Field(default=1, ge=0)
     rules_dir: Path = REPO_RULES_DIR
     lang: str = "chi_tra+eng"
     dpi: int = Field(default=300, ge=72, le=1200)
@@ -42,6 +57,8 @@ class Settings(BaseSettings):
     #: a PDF page with at least this many text-layer characters is not OCR'd
     text_layer_min_chars: int = Field(default=20, ge=1)
     dask_address: str = ""
+    #: a classification below this confidence goes to the review queue (needs_review)
+    review_threshold: float = Field(default=0.6, ge=0.0, le=1.0)
 
     @model_validator(mode="after")
     def _derive(self) -> Settings:
