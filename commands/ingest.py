@@ -28,9 +28,14 @@ class RichProgress:
     def __init__(self, enabled: bool) -> None:
         self.lock = threading.Lock()
         self.bar = Progress(
-            TextColumn("[bold]ingest"), BarColumn(), MofNCompleteColumn(),
+            TextColumn("[bold]ingest"),
+            BarColumn(),
+            MofNCompleteColumn(),
             TextColumn("pages · {task.fields[rate]:.1f} pages/min · {task.fields[failed]} failed"),
-            TimeElapsedColumn(), console=err_console, disable=not enabled, transient=False,
+            TimeElapsedColumn(),
+            console=err_console,
+            disable=not enabled,
+            transient=False,
         )
         self.task = self.bar.add_task("ingest", total=0, rate=0.0, failed=0)
         self.started, self.done, self.failed = time.monotonic(), 0, 0
@@ -52,18 +57,40 @@ class RichProgress:
             self.bar.console.print(f"[yellow]quarantined[/] {name}: {reason}")
 
 
-def ingest_paths(settings: Settings, paths: list[Path], lang: str | None, force_ocr: bool,
-                 manifest_path: Path | None, direct: bool, show_progress: bool) -> dict[str, Any]:
+def ingest_paths(
+    settings: Settings,
+    paths: list[Path],
+    lang: str | None,
+    force_ocr: bool,
+    manifest_path: Path | None,
+    direct: bool,
+    show_progress: bool,
+) -> dict[str, Any]:
     """Discover, then run the batch through Prefect (default) or directly."""
     require_exists(paths)
     manifest = _manifest(manifest_path or find_manifest(paths))
-    return ingest_items(settings, discover(paths), [str(p) for p in paths], lang, force_ocr,
-                        manifest, direct, show_progress)
+    return ingest_items(
+        settings,
+        discover(paths),
+        [str(p) for p in paths],
+        lang,
+        force_ocr,
+        manifest,
+        direct,
+        show_progress,
+    )
 
 
-def ingest_items(settings: Settings, items: list[InputFile], sources: list[str],
-                 lang: str | None, force_ocr: bool, manifest: Manifest | None, direct: bool,
-                 show_progress: bool) -> dict[str, Any]:
+def ingest_items(
+    settings: Settings,
+    items: list[InputFile],
+    sources: list[str],
+    lang: str | None,
+    force_ocr: bool,
+    manifest: Manifest | None,
+    direct: bool,
+    show_progress: bool,
+) -> dict[str, Any]:
     """Run one batch of discovered files."""
     progress = RichProgress(show_progress)
     with progress.bar:
@@ -77,8 +104,15 @@ def ingest_items(settings: Settings, items: list[InputFile], sources: list[str],
         return run_ingest(settings, items, sources, opts, manifest, progress)
 
 
-def _direct(settings: Settings, items: list[InputFile], sources: list[str], lang: str | None,
-            force_ocr: bool, manifest: Manifest | None, progress: RichProgress) -> dict[str, Any]:
+def _direct(
+    settings: Settings,
+    items: list[InputFile],
+    sources: list[str],
+    lang: str | None,
+    force_ocr: bool,
+    manifest: Manifest | None,
+    progress: RichProgress,
+) -> dict[str, Any]:
     archive = Archive.open(settings)
     try:
         opts = page_options(archive, lang, force_ocr)
@@ -128,8 +162,9 @@ def ingest(
 def watch(
     folder: Path = typer.Argument(..., help="Folder the scanning station writes into."),
     interval: float = typer.Option(5.0, "--interval", min=0.1, help="Seconds between looks."),
-    settle: float = typer.Option(10.0, "--settle", min=0.0,
-                                 help="Seconds a file must stay unchanged before ingest."),
+    settle: float = typer.Option(
+        10.0, "--settle", min=0.0, help="Seconds a file must stay unchanged before ingest."
+    ),
     lang: str | None = typer.Option(None, "--lang"),
     once: bool = typer.Option(False, "--once", help="Ingest what is finished, then stop."),
     direct: bool = typer.Option(False, "--direct", help="Run without Prefect (thread pool)."),
@@ -149,13 +184,13 @@ def watch(
         err_console.print("stopped")
 
 
-def _watch_round(settings: Settings, folder: Path, tracker: StabilityTracker,
-                 lang: str | None, direct: bool) -> None:
+def _watch_round(
+    settings: Settings, folder: Path, tracker: StabilityTracker, lang: str | None, direct: bool
+) -> None:
     ready = tracker.ready(discover([folder]), time.monotonic())
     if ready:
         manifest = _manifest(find_manifest([folder]))
-        summary = ingest_items(settings, ready, [str(folder)], lang, False, manifest, direct,
-                               True)
+        summary = ingest_items(settings, ready, [str(folder)], lang, False, manifest, direct, True)
         _report_line(summary)
 
 

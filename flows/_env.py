@@ -18,6 +18,8 @@ QUIET = {
     "PREFECT_UI_ENABLED": "false",
     "PREFECT_RESULTS_PERSIST_BY_DEFAULT": "false",
     "PREFECT_TASKS_REFRESH_CACHE": "false",
+    # the local API server starts with the first flow; a busy machine needs more than 20 s
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
 }
 
 

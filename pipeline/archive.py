@@ -33,12 +33,13 @@ class Archive:
         engine = make_engine(settings.database_url)
         if migrate:
             upgrade(engine)
+        sessions = session_factory(engine)
         return cls(
             settings,
             engine,
-            session_factory(engine),
+            sessions,
             ContentStore(settings.store_dir),
-            make_search_backend(settings),
+            make_search_backend(settings, sessions),
         )
 
     @contextmanager
@@ -55,8 +56,13 @@ class Archive:
         self.engine.dispose()
 
 
-def make_search_backend(settings: Settings) -> SearchBackend:
-    """The embedded index by default; OpenSearch when ``RECORDS_SEARCH_URL`` is set."""
+def make_search_backend(
+    settings: Settings, sessions: sessionmaker[Session] | None = None
+) -> SearchBackend:
+    """The embedded index by default; OpenSearch when ``RECORDS_SEARCH_URL`` is set.
+
+    A remote backend delivers its outbox after commit through ``sessions``.
+    """
     if not settings.search_url:
         if not settings.is_sqlite:
             raise ConfigError(
@@ -66,4 +72,4 @@ def make_search_backend(settings: Settings) -> SearchBackend:
         return EmbeddedSearch()
     from pipeline.search.opensearch import OpenSearchBackend  # optional scale-out path
 
-    return OpenSearchBackend.from_settings(settings)
+    return OpenSearchBackend.from_settings(settings, sessions)

@@ -2,21 +2,29 @@
 
 from __future__ import annotations
 
+import io
+import os
 import re
 import shutil
+import time
 from pathlib import Path
+from typing import Any, BinaryIO, cast
 
 import pikepdf
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from pipeline.archive import Archive
 from pipeline.db.models import BatchItem, Document, Page, StoredFile
 from pipeline.enrich import enrich
-from pipeline.errors import CorruptFile
+from pipeline.errors import CorruptFile, StorageError
 from pipeline.ingest import DUPLICATE, STORED, Job, Outcome, record_blob, work_dir
 from pipeline.pages import PageResult
+from pipeline.store import disk_errors
 
 _SUBJECT_RE = re.compile(r"主\s*旨\s*[:：]\s*(.+)")
+#: a commit that clashes with a concurrent writer (not with a duplicate) is tried this often
+COMMIT_ATTEMPTS = 4
 
 
 def build_archival_pdf(archive: Archive, job: Job, results: list[PageResult], out: Path) -> Path:
@@ -31,12 +39,56 @@ def build_archival_pdf(archive: Archive, job: Job, results: list[PageResult], ou
                 else:
                     with pikepdf.open(page.pdf_path or "") as one:
                         pdf.pages.extend(one.pages)
-            pdf.save(out, linearize=False)
+            save_pdf(pdf, out)
             if src is not None:
                 src.close()
     except pikepdf.PdfError as exc:
         raise CorruptFile(f"cannot assemble the archival PDF: {exc}") from exc
     return out
+
+
+class _QuietWriter(io.RawIOBase):
+    """A file qpdf writes into that keeps a write error instead of raising it into qpdf.
+
+    An I/O error that surfaces inside qpdf's C++ code while it tears its writer down (a
+    full disk during the last flush) ends in ``std::terminate``: the whole ingest process
+    aborts. The error is kept here and raised by :meth:`finish`, after qpdf is done.
+    """
+
+    def __init__(self, fh: BinaryIO) -> None:
+        super().__init__()
+        self.fh = fh
+        self.error: OSError | None = None
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        if self.error is None:
+            try:
+                self.fh.write(data)
+            except OSError as exc:
+                self.error = exc
+        return len(data)
+
+    def finish(self) -> None:
+        if self.error is None:
+            try:
+                self.fh.flush()
+                os.fsync(self.fh.fileno())
+            except OSError as exc:
+                self.error = exc
+        if self.error is not None:
+            raise self.error
+
+
+def save_pdf(pdf: pikepdf.Pdf, out: Path) -> None:
+    """Save with a deterministic /ID: the same pages give the same bytes, so a run that
+    resumes after a crash stores the very blob the crashed run linked (no orphan)."""
+    with out.open("wb") as fh:
+        writer = _QuietWriter(fh)
+        pdf.save(cast(BinaryIO, writer), linearize=False, deterministic_id=True)
+        writer.finish()
 
 
 def guess_title(results: list[PageResult]) -> str | None:
@@ -57,14 +109,44 @@ def finalize(archive: Archive, job: Job, results: list[PageResult], batch_id: in
     work = work_dir(archive.settings.work_dir, job)
     archival_rel = _store_archival(archive, job, results, work)
     try:
-        doc_id = _commit(archive, job, results, archival_rel, batch_id)
-    except IntegrityError:
-        # Another worker stored the same bytes first: not a second record.
-        return Outcome(job.name, DUPLICATE, job.sha256)
+        doc_id = _commit_once(archive, job, results, archival_rel, batch_id)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    if doc_id is None:  # another worker stored the same bytes first: not a second record
+        return Outcome(job.name, DUPLICATE, job.sha256)
     archive.search.flush()
     return Outcome(job.name, STORED, job.sha256, None, doc_id, len(results))
+
+
+def _commit_once(
+    archive: Archive,
+    job: Job,
+    results: list[PageResult],
+    archival: tuple[str, int, str] | None,
+    batch_id: int,
+) -> int | None:
+    """Commit the record; None if a document with these bytes exists already.
+
+    Only the document's own unique hash makes a duplicate. Any other unique-constraint
+    clash (two writers appending the same audit-trail entry number, a files row raced in)
+    is a concurrent writer: the transaction is retried, then reported as a storage error,
+    never silently counted as a duplicate.
+    """
+    for attempt in range(COMMIT_ATTEMPTS):
+        try:
+            return _commit(archive, job, results, archival, batch_id)
+        except IntegrityError as exc:
+            if _document_exists(archive, job.sha256):
+                return None
+            if attempt == COMMIT_ATTEMPTS - 1:
+                raise StorageError(f"cannot commit {job.name}: {exc.orig}") from exc
+            time.sleep(0.05 * (attempt + 1))
+    return None  # unreachable: the loop returns or raises
+
+
+def _document_exists(archive: Archive, sha: str) -> bool:
+    with archive.session() as session:
+        return session.scalar(select(Document.id).where(Document.sha256 == sha)) is not None
 
 
 def _store_archival(
@@ -72,7 +154,8 @@ def _store_archival(
 ) -> tuple[str, int, str] | None:
     if all(r.pdf_path is None for r in results) and job.media_type == "application/pdf":
         return None  # born-digital: the original already is the searchable PDF
-    pdf = build_archival_pdf(archive, job, results, work / "archival.pdf")
+    with disk_errors(f"cannot write the archival copy of {job.name}"):
+        pdf = build_archival_pdf(archive, job, results, work / "archival.pdf")
     blob = archive.store.put(pdf, "archival")
     return blob.sha256, blob.size, blob.relpath
 

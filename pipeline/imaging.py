@@ -108,8 +108,7 @@ def deskew(img: Image.Image, angle: float) -> Image.Image:
 SPECKLE_RATIO = 0.0003
 
 
-def speckle_ratio(img: Image.Image) -> float:
-    """Share of dark pixels with no dark neighbour: salt-and-pepper scanner noise."""
+def _ink_and_neighbours(img: Image.Image) -> tuple[np.ndarray, np.ndarray]:
     ink = np.asarray(img.convert("L")) < 128
     padded = np.pad(ink, 1).astype(np.uint8)
     h, w = ink.shape
@@ -119,20 +118,30 @@ def speckle_ratio(img: Image.Image) -> float:
         for dx in (-1, 0, 1)
         if (dy, dx) != (0, 0)
     )
+    return ink, np.asarray(neighbours)
+
+
+def speckle_ratio(img: Image.Image) -> float:
+    """Share of dark pixels with no dark neighbour: salt-and-pepper scanner noise."""
+    ink, neighbours = _ink_and_neighbours(img)
     return float((ink & (neighbours == 0)).sum()) / max(1, int(ink.sum()))
 
 
 def despeckle(img: Image.Image) -> Image.Image:
-    """Median-filter a speckled page; clean pages are left alone.
+    """Clean a speckled page; clean pages are left alone.
 
-    Measured on the sample batch, a 3x3 median roughly halves the character
-    error rate of speckled pages but costs accuracy on clean thin strokes, so
-    it is applied only when isolated dots are detected.
+    Measured on the sample batch: on grayscale scans a 3x3 median roughly
+    halves the character error rate of speckled pages; on bilevel scans the
+    median breaks thin strokes, so only dots with at most one dark neighbour
+    are removed. Clean pages lose accuracy to either, hence the detector.
     """
     if speckle_ratio(img) < SPECKLE_RATIO:
         return img
-    out = img.convert("L").filter(ImageFilter.MedianFilter(3))
-    return out.point(lambda v: 255 if v > 127 else 0).convert("1") if img.mode == "1" else out
+    if img.mode != "1":
+        return img.convert("L").filter(ImageFilter.MedianFilter(3))
+    ink, neighbours = _ink_and_neighbours(img)
+    clean = np.where(ink & (neighbours > 1), 0, 255).astype(np.uint8)
+    return Image.fromarray(clean).convert("1")
 
 
 def osd_copy(img: Image.Image, dpi: int) -> Image.Image:

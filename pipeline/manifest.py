@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import json
 from datetime import date
-from pathlib import Path, PurePosixPath
+from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
@@ -36,7 +36,8 @@ class ManifestEntry(BaseModel):
     @classmethod
     def _relative(cls, value: str) -> str:
         path = PurePosixPath(value.replace("\\", "/"))
-        if not value or path.is_absolute() or ".." in path.parts:
+        bad = not path.parts or path.is_absolute() or ".." in path.parts
+        if not value or bad or PureWindowsPath(path.as_posix()).drive:
             raise ValueError("must be a relative file name inside the batch")
         return path.as_posix()
 
@@ -67,8 +68,11 @@ def load_manifest(path: Path) -> Manifest:
     """Parse a CSV or JSON manifest; a bad row raises ConfigError with its line."""
     if path.stat().st_size > MAX_MANIFEST_BYTES:
         raise ConfigError(f"{path}: manifest larger than {MAX_MANIFEST_BYTES} bytes")
-    text = path.read_text(encoding="utf-8-sig")
-    rows = _json_rows(path, text) if path.suffix.lower() == ".json" else _csv_rows(text)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+    rows = _json_rows(path, text) if path.suffix.lower() == ".json" else _csv_rows(path, text)
     entries = []
     for line, row in rows:
         try:
@@ -80,9 +84,12 @@ def load_manifest(path: Path) -> Manifest:
     return Manifest(entries)
 
 
-def _csv_rows(text: str) -> list[tuple[int, dict[str, Any]]]:
+def _csv_rows(path: Path, text: str) -> list[tuple[int, dict[str, Any]]]:
     reader = csv.DictReader(text.splitlines())
-    return [(reader.line_num, dict(row)) for row in reader]
+    try:
+        return [(reader.line_num, dict(row)) for row in reader]
+    except csv.Error as exc:  # a NUL byte, a field over the size limit
+        raise ConfigError(f"{path}:{reader.line_num}: invalid CSV: {exc}") from exc
 
 
 def _json_rows(path: Path, text: str) -> list[tuple[int, dict[str, Any]]]:
@@ -90,6 +97,8 @@ def _json_rows(path: Path, text: str) -> list[tuple[int, dict[str, Any]]]:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ConfigError(f"{path}:{exc.lineno}: invalid JSON: {exc.msg}") from exc
+    except RecursionError as exc:
+        raise ConfigError(f"{path}: invalid JSON: nested too deeply") from exc
     items = data.get("files") if isinstance(data, dict) else data
     if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
         raise ConfigError(f"{path}: expected a list of objects (or {{'files': [...]}})")

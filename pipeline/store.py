@@ -8,10 +8,12 @@ existing blob is never overwritten.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -19,6 +21,20 @@ from typing import BinaryIO
 from pipeline.errors import IntegrityFailure, StorageError
 
 CHUNK = 1 << 20
+#: errors that say the disk, not the input, is the problem: the batch stops (exit code 6)
+DISK_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS})
+
+
+@contextmanager
+def disk_errors(what: str) -> Iterator[None]:
+    """Turn a full, over-quota or read-only disk into StorageError; other errors pass."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno in DISK_ERRNOS:
+            where = f" ({exc.filename})" if exc.filename else ""
+            raise StorageError(f"{what}: {exc.strerror}{where}") from exc
+        raise
 
 
 @dataclass(frozen=True)

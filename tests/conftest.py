@@ -14,6 +14,12 @@ from pipeline.batch import page_options, run_direct
 from pipeline.intake import discover, find_manifest
 from pipeline.manifest import load_manifest
 from pipeline.settings import Settings
+from tests.services import (  # noqa: F401  (fixtures for OpenSearch and PostgreSQL tests)
+    database_url,
+    opensearch_url,
+    os_alias,
+    postgres_url,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "sample_scans"
@@ -21,7 +27,10 @@ CORPUS = ROOT.parent / "shared" / "corpus" / "images"
 
 
 def make_settings(home: Path, **overrides: Any) -> Settings:
-    return Settings(home=home, workers=2, **overrides)
+    """Settings for a test archive: embedded unless told, whatever the shell exports."""
+    return Settings(
+        **{"home": home, "workers": 2, "database_url": "", "search_url": "", **overrides}
+    )
 
 
 @pytest.fixture
@@ -63,8 +72,9 @@ def sample_home(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[st
 
 
 @pytest.fixture
-def sample_archive(sample_home: tuple[Path, dict[str, Any]], tmp_path: Path,
-                   monkeypatch: pytest.MonkeyPatch) -> Iterator[Archive]:
+def sample_archive(
+    sample_home: tuple[Path, dict[str, Any]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Archive]:
     """A private copy of the ingested sample archive, safe to change."""
     home = tmp_path / "home"
     shutil.copytree(sample_home[0], home)

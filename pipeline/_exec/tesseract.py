@@ -47,9 +47,7 @@ def _call(what: str, limit: float, fn: object, *args: object, **kwargs: object) 
         return fn(*args, **kwargs)  # type: ignore[operator]
     except RuntimeError as exc:
         if "timeout" in str(exc).lower():
-            raise ExternalProgramTimeout(
-                f"tesseract {what} timed out after {limit:.0f} s"
-            ) from exc
+            raise ExternalProgramTimeout(f"tesseract {what} timed out after {limit:.0f} s") from exc
         raise ExternalProgramError(f"tesseract {what} failed: {exc}") from exc
     except pytesseract.TesseractError as exc:
         raise ExternalProgramError(f"tesseract {what} failed: {exc.message.strip()}") from exc

@@ -45,6 +45,8 @@ STANDARD_TERMS = (1, 3, 5, 10, 15, 20, 25, 30)
 LEVELS = ("類", "綱", "目", "節", "項")
 #: national-archive files are transferred the year after they reach this age
 PERMANENT_TRANSFER_YEARS = 25
+#: a real schedule has a few thousand YAML values; aliases may not multiply that without end
+MAX_YAML_NODES = 200_000
 
 Level: TypeAlias = Literal["類", "綱", "目", "節", "項"]
 Disposition: TypeAlias = Literal["national_archive", "agency_permanent", "appraise", "destroy"]
@@ -410,11 +412,15 @@ def load_schedule(path: Path | str) -> Schedule:
 
 def _parse_yaml(path: Path, text: str) -> tuple[yaml.Node | None, Any]:
     """The node tree (for line numbers) and the plain data of a YAML document."""
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)
+    except yaml.YAMLError as exc:  # a control character: the reader refuses the text
+        raise RulesError(str(path), None, "(yaml syntax)", str(exc)) from exc
     try:
         root = loader.get_single_node()
         if root is not None:
-            _refuse_duplicate_keys(path, root, ())
+            _expanded_size(path, root, {}, set())
+            _refuse_duplicate_keys(path, root, (), set())
         return root, (loader.construct_document(root) if root is not None else None)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -422,15 +428,45 @@ def _parse_yaml(path: Path, text: str) -> tuple[yaml.Node | None, Any]:
         raise RulesError(str(path), line, "(yaml syntax)", str(exc.problem or exc)) from exc
     except yaml.YAMLError as exc:
         raise RulesError(str(path), None, "(yaml syntax)", str(exc)) from exc
+    except RecursionError as exc:
+        raise RulesError(str(path), None, "(yaml syntax)", "nested too deeply") from exc
+    except ValueError as exc:  # e.g. an integer of thousands of digits
+        raise RulesError(str(path), None, "(yaml syntax)", str(exc)) from exc
     finally:
         loader.dispose()
 
 
-def _refuse_duplicate_keys(path: Path, node: yaml.Node, loc: Loc) -> None:
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    return list(node.value) if isinstance(node, yaml.SequenceNode) else []
+
+
+def _expanded_size(path: Path, node: yaml.Node, memo: dict[int, int], open_: set[int]) -> int:
+    """Nodes the document expands to, aliases counted each time: refuses alias bombs."""
+    key = id(node)
+    if key in memo:
+        return memo[key]
+    if key in open_:
+        raise RulesError(str(path), node.start_mark.line + 1, "(yaml)", "recursive alias")
+    open_.add(key)
+    size = 1 + sum(_expanded_size(path, child, memo, open_) for child in _children(node))
+    open_.discard(key)
+    if size > MAX_YAML_NODES:
+        raise RulesError(str(path), node.start_mark.line + 1, "(yaml)",
+                         f"expands to more than {MAX_YAML_NODES} values (an alias bomb?)")
+    memo[key] = size
+    return size
+
+
+def _refuse_duplicate_keys(path: Path, node: yaml.Node, loc: Loc, done: set[int]) -> None:
     """PyYAML keeps the last of two equal keys silently; a rules file must not."""
+    if id(node) in done:  # an alias of a node checked already
+        return
+    done.add(id(node))
     if isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
-            _refuse_duplicate_keys(path, item, (*loc, i))
+            _refuse_duplicate_keys(path, item, (*loc, i), done)
     if not isinstance(node, yaml.MappingNode):
         return
     seen: set[str] = set()
@@ -440,7 +476,7 @@ def _refuse_duplicate_keys(path: Path, node: yaml.Node, loc: Loc) -> None:
             line = key.start_mark.line + 1
             raise RulesError(str(path), line, _dotted((*loc, name)), "duplicate key")
         seen.add(name)
-        _refuse_duplicate_keys(path, value, (*loc, name))
+        _refuse_duplicate_keys(path, value, (*loc, name), done)
 
 
 def _rules_error(path: Path, root: yaml.Node | None, loc: Loc, message: str) -> RulesError:
