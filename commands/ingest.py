@@ -10,8 +10,10 @@ from typing import Any
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from commands.access import current_actor
 from commands.common import err_console, load_settings, print_json
 from pipeline.archive import Archive
+from pipeline.auth import Perm
 from pipeline.batch import page_options, run_direct
 from pipeline.errors import ExitCode
 from pipeline.hotfolder import StabilityTracker, is_temporary
@@ -68,6 +70,7 @@ def ingest_paths(
 ) -> dict[str, Any]:
     """Discover, then run the batch through Prefect (default) or directly."""
     require_exists(paths)
+    _require_ingest(settings)
     manifest = _manifest(manifest_path or find_manifest(paths))
     return ingest_items(
         settings,
@@ -117,6 +120,15 @@ def _direct(
     try:
         opts = page_options(archive, lang, force_ocr)
         return run_direct(archive, items, sources, opts, manifest, progress).to_dict()
+    finally:
+        archive.close()
+
+
+def _require_ingest(settings: Settings) -> None:
+    """Clerks and officers ingest; on a store without users (the demo) anyone may."""
+    archive = Archive.open(settings)
+    try:
+        current_actor(archive).require(Perm.ingest)
     finally:
         archive.close()
 
@@ -172,6 +184,7 @@ def watch(
     """Ingest files as the scanning station finishes writing them (Ctrl-C to stop)."""
     settings = load_settings()
     require_exists([folder])
+    _require_ingest(settings)
     tracker = StabilityTracker(settle)
     err_console.print(f"watching {folder} every {interval:g} s (files settle for {settle:g} s)")
     try:

@@ -9,9 +9,11 @@ from rich.markup import escape
 from rich.table import Table
 from sqlalchemy import func, select
 
+from commands.access import current_actor
 from commands.common import console, open_archive, print_json
 from commands.types import parse_field_filters
 from pipeline.archive import Archive
+from pipeline.auth import Perm
 from pipeline.db.models import Batch, BatchItem, Document, Page, StoredFile
 from pipeline.errors import NotFound
 from pipeline.search import SearchFilters, SearchQuery
@@ -45,12 +47,20 @@ def search(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Full-text search over every page; hits name the document and the page."""
-    filters = SearchFilters(
-        class_code=class_code, division=division, status=status, record_type=record_type,
-        fields=parse_field_filters(field),
-    )
-    with open_archive() as archive, archive.session() as session:
-        result = archive.search.search(session, SearchQuery(query, filters, limit, offset, sort))
+    with open_archive() as archive:
+        actor = current_actor(archive)
+        actor.require(Perm.search)
+        filters = SearchFilters(
+            class_code=class_code,
+            division=division,
+            status=status,
+            record_type=record_type,
+            fields=parse_field_filters(field),
+            clearance=actor.clearance,
+        )
+        with archive.session() as session:
+            query_ = SearchQuery(query, filters, limit, offset, sort)
+            result = archive.search.search(session, query_)
     if as_json:
         print_json(result.to_dict())
         return
@@ -116,11 +126,15 @@ def show(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """One document: metadata, files and pages."""
-    with open_archive() as archive, archive.session() as session:
-        doc = session.get(Document, document_id)
-        if doc is None:
-            raise NotFound(f"no document {document_id}")
-        data = document_dict(doc, text or as_json)
+    with open_archive() as archive:
+        actor = current_actor(archive)
+        actor.require(Perm.search)
+        with archive.session() as session:
+            doc = session.get(Document, document_id)
+            # above the user's clearance it does not exist for them (as on the web)
+            if doc is None or not _visible(doc, actor.clearance):
+                raise NotFound(f"no document {document_id}")
+            data = document_dict(doc, text or as_json)
     if as_json:
         print_json(data)
         return
@@ -134,6 +148,10 @@ def show(
         )
         if text:
             console.print(escape(p["text"]))
+
+
+def _visible(doc: Document, clearance: str) -> bool:
+    return doc.confidentiality in SearchFilters(clearance=clearance).visible_levels()
 
 
 def status_dict() -> dict[str, Any]:

@@ -3,6 +3,7 @@ pages and text as the default (local threads) run."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -52,6 +53,29 @@ def ingest(settings: Settings, src: Path) -> dict[str, Any]:
     return run_ingest(settings, discover([src]), [str(src)], opts, None)
 
 
+DEADLINE = 600.0
+
+
+def within(seconds: float, fn: Any, *args: Any) -> Any:
+    """``fn(*args)``, or a test failure (not a hang) when it takes longer than ``seconds``."""
+    outcome: dict[str, Any] = {}
+
+    def call() -> None:
+        try:
+            outcome["value"] = fn(*args)
+        except BaseException as exc:  # handed to the test thread below
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=call, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    if thread.is_alive():
+        pytest.fail(f"the Dask ingest did not finish within {seconds:.0f} s")
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
+
+
 def pages_by_file(settings: Settings) -> dict[str, list[tuple[int, str, str, int]]]:
     archive = Archive.open(settings, migrate=False)
     try:
@@ -65,14 +89,16 @@ def pages_by_file(settings: Settings) -> dict[str, list[tuple[int, str, str, int
 def test_ocr_on_a_two_process_dask_cluster_matches_the_default_run(
     prefect_api: None, scans: Path, tmp_path: Path
 ) -> None:
-    from dask.distributed import LocalCluster
+    from dask import distributed
 
+    dask: Any = distributed  # untyped library
     local = make_settings(tmp_path / "local")
     assert ingest(local, scans)["pages"] == 3
-    with LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
-                      dashboard_address=None) as cluster:
+    with dask.LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
+                           dashboard_address=None) as cluster, dask.Client(cluster) as client:
+        client.wait_for_workers(2, timeout=120)
         remote = make_settings(tmp_path / "dask", dask_address=cluster.scheduler_address)
-        summary = ingest(remote, scans)
+        summary = within(DEADLINE, ingest, remote, scans)
         ran = {name: dict(prefix.state_counts)
                for name, prefix in cluster.scheduler.task_prefixes.items()}
     assert (summary["documents"], summary["pages"], summary["quarantined"]) == (2, 3, [])

@@ -328,11 +328,15 @@ def _wait_for_documents(url: str, proc: subprocess.Popen[str], at_least: int) ->
         time.sleep(0.2)
 
 
+#: enough scans that work remains after the first commit, when the server is stopped
+SCANS = 8
+
+
 @pytest.mark.postgres
 @pytest.mark.opensearch
 def test_postgres_down_during_ingest_is_a_clean_storage_error_and_resumes(tmp_path: Path) -> None:
     search = opensearch_server()
-    src = _write_scans(tmp_path / "in", 4)
+    src = _write_scans(tmp_path / "in", SCANS)
     home = tmp_path / "home"
     with ExitStack() as stack:
         direct = stack.enter_context(fresh_schema(postgres_server()))
@@ -350,9 +354,9 @@ def test_postgres_down_during_ingest_is_a_clean_storage_error_and_resumes(tmp_pa
         out, err = again.communicate(timeout=600)
         assert again.returncode == 0, err[-3000:]
         summary = json.loads(out)
-        assert summary["documents"] + summary["duplicates"] == 4
+        assert summary["documents"] + summary["duplicates"] == SCANS
         with lifecycle_archive(home, direct, search, alias) as archive:
-            assert check_archive(archive).documents == 4
+            assert check_archive(archive).documents == SCANS
             assert verify(archive.search, archive.sessions).in_step
 
 
