@@ -389,8 +389,9 @@ def test_api_answers_equal_the_cli_json(web_app: FastAPI,
         return answer.json()
 
     assert api(f"/api/documents/{data.paged_id}") == cli_json("show", str(data.paged_id),
-                                                               "--json")
-    assert api(f"/api/search?q={PAGE_PHRASE}") == cli_json("search", PAGE_PHRASE, "--json")
+                                                               "--json", token=token)
+    assert api(f"/api/search?q={PAGE_PHRASE}") == cli_json("search", PAGE_PHRASE, "--json",
+                                                           token=token)
     assert api("/api/disposal/queue") == cli_json("disposal", "queue", "--json", token=token)
     assert api("/api/holds?all=true") == cli_json("hold", "list", "--all", "--json",
                                                   token=token)
@@ -509,7 +510,7 @@ def test_search_form_filters_sorts_and_pages(web_app: FastAPI) -> None:
 
 def test_typed_field_filters_match_the_cli(web_app: FastAPI,
                                            web_archive: tuple[Archive, WebData]) -> None:
-    """``field=KEY=VALUE`` as ``records search --field`` (the CLI searches as internal)."""
+    """``field=KEY=VALUE`` as ``records search --field`` (as the same user)."""
     with web_archive[0].session() as s:
         pairs = [(k, v) for d in s.scalars(select(Document).where(
             Document.confidentiality != "confidential")) for k, v in (d.fields or {}).items()
@@ -517,9 +518,11 @@ def test_typed_field_filters_match_the_cli(web_app: FastAPI,
     if not pairs:
         pytest.skip("the ingest extracted no typed text fields")
     wanted = f"{pairs[0][0]}={pairs[0][1]}"
-    found = TestClient(web_app).get("/api/search", headers=bearer(web_app, "staff"),
+    headers = bearer(web_app, "staff")
+    found = TestClient(web_app).get("/api/search", headers=headers,
                                     params={"q": "臺南", "field": wanted}).json()
-    assert found == cli_json("search", "臺南", "--field", wanted, "--json")
+    token = headers["Authorization"].split()[1]
+    assert found == cli_json("search", "臺南", "--field", wanted, "--json", token=token)
     page = browser(web_app, "staff").get("/search", params={"q": "臺南", "field": wanted})
     assert page.status_code == 200 and f"{wanted} ✕" in page.text
 
