@@ -110,6 +110,8 @@ class Measured:
     peak_tree_rss: int = 0
     peak_main_rss: int = 0
     peak_children_rss: int = 0
+    #: peak summed RSS of each kind of child process
+    peak_roles: dict[str, int] = field(default_factory=dict)
     #: (seconds since start, tree RSS, main RSS) every sample
     samples: list[tuple[float, int, int]] = field(default_factory=list)
 
@@ -129,20 +131,36 @@ def error_line(stderr: str) -> str:
     return (errors[-1] if errors else lines[-1] if lines else "no output")[:400]
 
 
-def _tree_rss(proc: psutil.Process) -> tuple[int, int]:
-    """(RSS of the process and all its descendants, RSS of the process alone)."""
+def _tree_rss(proc: psutil.Process, roles: dict[str, int]) -> tuple[int, int]:
+    """(RSS of the process and all its descendants, RSS of the process alone).
+
+    ``roles`` keeps the peak summed RSS of each kind of child (tesseract, pdftoppm,
+    Prefect's server, other).
+    """
     try:
         main = proc.memory_info().rss
         kids = proc.children(recursive=True)
     except psutil.Error:
         return 0, 0
-    total = main
+    total, now = main, dict[str, int]()
     for kid in kids:
         try:
-            total += kid.memory_info().rss
+            rss, role = kid.memory_info().rss, _role(kid)
         except psutil.Error:
             continue
+        total += rss
+        now[role] = now.get(role, 0) + rss
+    for role, rss in now.items():
+        roles[role] = max(roles.get(role, 0), rss)
     return total, main
+
+
+def _role(proc: psutil.Process) -> str:
+    name = str(proc.name())
+    if name in ("tesseract", "pdftoppm", "gs"):
+        return name
+    cmd = " ".join(proc.cmdline())
+    return "prefect server" if "prefect.server" in cmd or "uvicorn" in cmd else "other"
 
 
 def run_measured(cmd: list[str], env: dict[str, str] | None = None, cwd: Path | None = None,
@@ -151,12 +169,13 @@ def run_measured(cmd: list[str], env: dict[str, str] | None = None, cwd: Path | 
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
         proc = psutil.Popen(cmd, env=env, cwd=cwd, stdout=out, stderr=err)
-        samples = _sample_until_exit(proc, start, interval, timeout)
+        roles: dict[str, int] = {}
+        samples = _sample_until_exit(proc, start, interval, timeout, roles)
         seconds = time.perf_counter() - start
         out.seek(0)
         err.seek(0)
         m = Measured(seconds, proc.returncode, out.read().decode("utf-8", "replace"),
-                     err.read().decode("utf-8", "replace"), samples=samples)
+                     err.read().decode("utf-8", "replace"), peak_roles=roles, samples=samples)
     if samples:
         m.peak_tree_rss = max(s[1] for s in samples)
         m.peak_main_rss = max(s[2] for s in samples)
@@ -164,8 +183,8 @@ def run_measured(cmd: list[str], env: dict[str, str] | None = None, cwd: Path | 
     return m
 
 
-def _sample_until_exit(proc: psutil.Popen, start: float, interval: float,
-                       timeout: float) -> list[tuple[float, int, int]]:
+def _sample_until_exit(proc: psutil.Popen, start: float, interval: float, timeout: float,
+                       roles: dict[str, int]) -> list[tuple[float, int, int]]:
     samples: list[tuple[float, int, int]] = []
     while proc.poll() is None:
         now = time.perf_counter() - start
@@ -173,7 +192,7 @@ def _sample_until_exit(proc: psutil.Popen, start: float, interval: float,
             proc.kill()
             proc.wait()
             raise TimeoutError(f"{proc.args} ran longer than {timeout:.0f} s")
-        tree, main = _tree_rss(proc)
+        tree, main = _tree_rss(proc, roles)
         if tree:
             samples.append((round(now, 2), tree, main))
         time.sleep(interval)
@@ -213,7 +232,8 @@ def ingest(ctx: Context, name: str, inputs: list[Path], *flags: str) -> dict[str
             "documents": summary["documents"], "pages_per_minute": per_minute(summary["pages"],
                                                                               m.seconds),
             "peak_tree_rss": m.peak_tree_rss, "peak_main_rss": m.peak_main_rss,
-            "peak_children_rss": m.peak_children_rss, "_samples": m.samples}
+            "peak_children_rss": m.peak_children_rss, "peak_roles": m.peak_roles,
+            "_samples": m.samples}
 
 
 def strip_private(data: Any) -> Any:

@@ -47,6 +47,8 @@ def _measure(ctx: Context, pdf: Path, pages: int) -> dict[str, Any]:
         "peak_tree_mb": round(result["peak_tree_rss"] / MB, 1),
         "peak_main_mb": round(result["peak_main_rss"] / MB, 1),
         "peak_children_mb": round(result["peak_children_rss"] / MB, 1),
+        "peak_children_by_kind_mb": {k: round(v / MB, 1)
+                                     for k, v in result.get("peak_roles", {}).items()},
         "series": _downsample(samples),
     }
 
