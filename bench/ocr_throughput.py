@@ -159,16 +159,23 @@ def stage_profile(ctx: Context, images: list[Path]) -> dict[str, Any]:
 
     work = ctx.fresh("ocr-profile")
     totals: dict[str, float] = {}
+    needed = 0
     for image in images:
-        for stage, seconds in _profile_page(image, work, imaging, tesseract).items():
+        times, osd = _profile_page(image, work, imaging, tesseract)
+        needed += osd
+        for stage, seconds in times.items():
             totals[stage] = totals.get(stage, 0.0) + seconds
     n = max(1, len(images))
     per_page = {k: round(v / n, 3) for k, v in totals.items()}
     return {"pages": len(images), "seconds_per_page": per_page,
-            "total_per_page": round(sum(per_page.values()), 3)}
+            "total_per_page": round(sum(per_page.values()), 3), "osd_pages": needed}
 
 
-def _profile_page(image: Path, work: Path, imaging: Any, tesseract: Any) -> dict[str, float]:
+def _profile_page(image: Path, work: Path, imaging: Any,
+                  tesseract: Any) -> tuple[dict[str, float], bool]:
+    """The steps of ``ocr_image`` for an upright page, and whether it would need OSD."""
+    from pipeline.pages import LOW_CONFIDENCE, _words_to_text
+
     times: dict[str, float] = {}
     t = time.perf_counter()
 
@@ -181,14 +188,15 @@ def _profile_page(image: Path, work: Path, imaging: Any, tesseract: Any) -> dict
     with imaging.open_image(image, 150_000_000) as img:
         frame = imaging.load_frame(img, 0, 150_000_000)
     lap("decode")
-    tesseract.detect_rotation(imaging.osd_copy(frame, 300), 300)
-    lap("orientation (OSD)")
-    angle = imaging.find_skew(frame)
-    lap("skew detection")
+    frame = imaging.despeckle(frame)
+    lap("despeckle (check, and filter if speckled)")
+    angle, sideways = imaging.skew_and_sideways(frame)
+    lap("skew and sideways check")
     frame = imaging.deskew(frame, angle)
     lap("deskew")
     path = imaging.save_for_ocr(frame, work / image.stem, 300)
     lap("save for OCR")
-    tesseract.ocr(path, LANG, 300)
+    words = tesseract.ocr(path, LANG, 300).words
     lap("OCR (tesseract)")
-    return times
+    conf = _words_to_text(words)[2]
+    return times, sideways or (conf is not None and conf < LOW_CONFIDENCE)

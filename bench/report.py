@@ -185,8 +185,8 @@ def _ocr_method(runs: dict[str, Any]) -> Lines:
             "- (a) `tesseract PAGE OUT -l chi_tra+eng -c tessedit_create_tsv=1 pdf`: the word "
             "boxes and searchable PDF page our ingest asks tesseract for, nothing else.",
             "- (b) `records ingest FILES --json` in a fresh archive, as a clerk runs it: "
-            "Prefect flow, preserve, orientation detection, deskew, OCR, archival PDF, "
-            "database and embedded index, including process start-up.",
+            "Prefect flow, preserve, speckle and skew correction, orientation detection where "
+            "needed, OCR, archival PDF, database and embedded index, including process start-up.",
             f"- (c) `ocrmypdf {flags} IN OUT` for each PDF in turn (rotation and deskew on, "
             "as our ingest does), writing its searchable PDF.", ""]
 

@@ -9,16 +9,15 @@ else; every run writes its outcome to the audit trail.
 
 from __future__ import annotations
 
-import argparse
 from typing import Any
 
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
+from flows._scheduled import main, storage_blip
 from pipeline import fixity
 from pipeline.archive import Archive
 from pipeline.auth import Perm, system_actor
-from pipeline.errors import StorageError
 from pipeline.settings import Settings
 
 FIXITY_ACTOR = system_actor("fixity", Perm.audit_read)
@@ -34,22 +33,11 @@ def run_fixity(
     return report.to_dict()
 
 
-def _storage_blip(_task: Any, _run: Any, state: Any) -> bool:
-    """Retry an unreachable database; a fixity failure is a finding, never retried."""
-    try:
-        state.result()
-    except StorageError:
-        return True
-    except Exception:
-        return False
-    return False
-
-
 @task(
     name="fixity-check",
     retries=2,
     retry_delay_seconds=30,
-    retry_condition_fn=_storage_blip,
+    retry_condition_fn=storage_blip,
     cache_policy=NO_CACHE,
 )
 def fixity_task(settings_json: str, orphan_grace: float) -> dict[str, Any]:
@@ -76,6 +64,4 @@ def serve(cron: str = DEFAULT_CRON) -> None:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--cron", default=DEFAULT_CRON)
-    serve(parser.parse_args().cron)
+    main(__doc__, serve, DEFAULT_CRON)

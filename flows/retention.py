@@ -7,18 +7,17 @@ system actor ``system:retention-sweep``, which may sweep and nothing else.
 
 from __future__ import annotations
 
-import argparse
 from datetime import date
 from typing import Any
 
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
+from flows._scheduled import main, storage_blip
 from pipeline.archive import Archive
 from pipeline.audit import audited_session
 from pipeline.auth import Perm, system_actor
 from pipeline.destruction import today
-from pipeline.errors import StorageError
 from pipeline.filing import schedule_for
 from pipeline.lifecycle import restage
 from pipeline.settings import Settings
@@ -38,22 +37,11 @@ def run_sweep(archive: Archive, as_of: date) -> dict[str, Any]:
     return report.to_dict()
 
 
-def _storage_blip(_task: Any, _run: Any, state: Any) -> bool:
-    """Retry a locked or unreachable database; anything else is a real failure."""
-    try:
-        state.result()
-    except StorageError:
-        return True
-    except Exception:
-        return False
-    return False
-
-
 @task(
     name="retention-sweep",
     retries=2,
     retry_delay_seconds=10,
-    retry_condition_fn=_storage_blip,
+    retry_condition_fn=storage_blip,
     cache_policy=NO_CACHE,
 )
 def sweep_task(settings_json: str, as_of: date) -> dict[str, Any]:
@@ -81,6 +69,4 @@ def serve(cron: str = DEFAULT_CRON) -> None:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--cron", default=DEFAULT_CRON)
-    serve(parser.parse_args().cron)
+    main(__doc__, serve, DEFAULT_CRON)

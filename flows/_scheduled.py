@@ -1,0 +1,28 @@
+"""What the scheduled flows (retention sweep, fixity check) share: when to retry, and
+the ``python -m flows.X --cron "..."`` entry point that serves them."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from typing import Any
+
+from pipeline.errors import StorageError
+
+
+def storage_blip(_task: Any, _run: Any, state: Any) -> bool:
+    """Retry a locked or unreachable database; anything else is a real outcome."""
+    try:
+        state.result()
+    except StorageError:
+        return True
+    except Exception:
+        return False
+    return False
+
+
+def main(doc: str | None, serve: Callable[[str], None], default_cron: str) -> None:
+    """Parse ``--cron`` and serve the flow on it until stopped."""
+    parser = argparse.ArgumentParser(description=doc)
+    parser.add_argument("--cron", default=default_cron)
+    serve(parser.parse_args().cron)
