@@ -21,7 +21,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -69,7 +69,18 @@ def entry_hash(entry: AuditEntry) -> str:
     return hashlib.sha256(canonical_json(body)).hexdigest()
 
 
+#: PostgreSQL advisory-lock key that serialises appends (any fixed 64-bit number)
+_APPEND_LOCK = int.from_bytes(
+    hashlib.sha256(b"records-audit-append").digest()[:8], "big", signed=True
+)
+
+
 def _last(session: Session) -> AuditEntry | None:
+    if session.get_bind().dialect.name == "postgresql":
+        # held to the end of the transaction: a second writer reads the head only after the
+        # first committed, instead of both chaining onto the same entry (SQLite's writes
+        # are serialised by the database file lock already)
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _APPEND_LOCK})
     return session.scalar(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(1))
 
 
@@ -94,15 +105,21 @@ def append(
 
 
 def _insert(session: Session, entry: AuditEntry) -> None:
-    """Insert now; losing a race for the same predecessor (unique prev_hash) is retryable."""
+    """Insert now; a race for the same predecessor (unique prev_hash) is refused, retryable.
+
+    On PostgreSQL the append lock prevents it; on SQLite the writer lock does. The
+    check stays for a database reached by a writer that does not take the lock.
+    """
     session.add(entry)
     try:
         session.flush()
     except IntegrityError as exc:
         if "prev_hash" not in str(exc.orig):
             raise
-        raise StorageError("another process appended to the audit log at the same moment; "
-                           "nothing was changed: run the command again") from exc
+        raise StorageError(
+            "another process appended to the audit log at the same moment; "
+            "nothing was changed: run the command again"
+        ) from exc
 
 
 @contextmanager
@@ -147,8 +164,13 @@ class Verification:
         return self.first_bad is None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"ok": self.ok, "entries": self.entries, "first_bad_id": self.first_bad,
-                "reason": self.reason, "anchored": self.anchored}
+        return {
+            "ok": self.ok,
+            "entries": self.entries,
+            "first_bad_id": self.first_bad,
+            "reason": self.reason,
+            "anchored": self.anchored,
+        }
 
 
 def _problem(
@@ -189,6 +211,13 @@ def entries(session: Session, target: str | None = None, limit: int = 100) -> li
 
 
 def entry_dict(entry: AuditEntry) -> dict[str, Any]:
-    return {"id": entry.id, "at": entry.at, "actor": entry.actor, "action": entry.action,
-            "target": entry.target, "details": entry.details, "prev_hash": entry.prev_hash,
-            "hash": entry.hash}
+    return {
+        "id": entry.id,
+        "at": entry.at,
+        "actor": entry.actor,
+        "action": entry.action,
+        "target": entry.target,
+        "details": entry.details,
+        "prev_hash": entry.prev_hash,
+        "hash": entry.hash,
+    }

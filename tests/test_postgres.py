@@ -18,8 +18,10 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from cli import app
+from pipeline import audit
 from pipeline.archive import Archive
-from pipeline.db.models import Batch, Document, IndexOutbox, Page
+from pipeline.audit import audited_session
+from pipeline.db.models import AuditEntry, Batch, Document, IndexOutbox, Page
 from pipeline.search.maintenance import verify
 from pipeline.search.outbox import DeliveryLock, IndexBusy
 from pipeline.settings import Settings
@@ -39,13 +41,23 @@ pytestmark = [pytest.mark.postgres, pytest.mark.opensearch]
 
 
 @pytest.fixture
-def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, postgres_url: str,
-             opensearch_url: str, os_alias: str) -> Settings:
+def settings(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    postgres_url: str,
+    opensearch_url: str,
+    os_alias: str,
+) -> Settings:
     """An empty archive on a PostgreSQL schema and an OpenSearch alias of its own."""
     home = tmp_path / "home"
     monkeypatch.setenv("RECORDS_HOME", str(home))
-    return make_settings(home, database_url=postgres_url, search_url=opensearch_url,
-                         search_index=os_alias, search_refresh="true")
+    return make_settings(
+        home,
+        database_url=postgres_url,
+        search_url=opensearch_url,
+        search_index=os_alias,
+        search_refresh="true",
+    )
 
 
 def count(archive: Archive, model: Any) -> int:
@@ -72,7 +84,10 @@ def test_a_crash_inside_the_commit_leaves_neither_record_nor_outbox_row(
     with pytest.raises(KeyboardInterrupt):
         ingest_dir(archive, src)
     assert (count(archive, Document), count(archive, Page), count(archive, IndexOutbox)) == (
-        0, 0, 0)
+        0,
+        0,
+        0,
+    )
     monkeypatch.undo()
     summary = ingest_dir(archive, src)
     assert (summary["documents"], summary["pages"]) == (1, 2)
@@ -122,8 +137,12 @@ def test_status_and_search_commands_work_on_postgresql(archive: Archive, tmp_pat
     imagegen.save_png(imagegen.page(LETTER), src / "letter.png")
     ingest_dir(archive, src)
     s = archive.settings
-    env = {"RECORDS_HOME": str(s.home), "RECORDS_DATABASE_URL": s.database_url,
-           "RECORDS_SEARCH_URL": s.search_url, "RECORDS_SEARCH_INDEX": s.search_index}
+    env = {
+        "RECORDS_HOME": str(s.home),
+        "RECORDS_DATABASE_URL": s.database_url,
+        "RECORDS_SEARCH_URL": s.search_url,
+        "RECORDS_SEARCH_INDEX": s.search_index,
+    }
     runner = CliRunner()
     status = runner.invoke(app, ["status", "--json"], env=env)
     assert status.exit_code == 0, status.output
@@ -132,3 +151,30 @@ def test_status_and_search_commands_work_on_postgresql(archive: Archive, tmp_pat
     found = runner.invoke(app, ["search", "銷毀目錄", "--json"], env=env)
     assert found.exit_code == 0 and '"total": 1' in found.output
     assert "<mark>銷毀目錄</mark>" in found.output
+
+
+def test_concurrent_audit_appends_all_land_on_one_chain(archive: Archive) -> None:
+    """Writers in parallel transactions each chain onto the last committed entry."""
+    errors: list[BaseException] = []
+
+    def writer(name: str) -> None:
+        try:
+            for i in range(15):
+                with audited_session(archive) as session:
+                    audit.append(session, name, "test.event", f"thing:{i}")
+        except BaseException as exc:  # reported below, not lost in the thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(f"writer-{n}",)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    with archive.session() as session:
+        written = session.scalar(
+            select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "test.event")
+        )
+        result = audit.verify(session, archive.settings.home / audit.ANCHOR_NAME)
+    assert written == 60
+    assert result.ok, result
