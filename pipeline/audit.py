@@ -11,9 +11,11 @@ the log (a crash between commit and write), never run ahead of it.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -140,14 +142,21 @@ def read_anchor(path: Path) -> tuple[int, str] | None:
 
 
 def write_anchor(path: Path, entry_id: int, entry_hash_: str) -> None:
-    """Atomically replace the anchor, never moving it backwards."""
-    current = read_anchor(path)
-    if current is not None and current[0] >= entry_id:
-        return
+    """Atomically replace the anchor, never moving it backwards.
+
+    Writers in other threads and processes take turns on a lock file (flock locks
+    each open of the file, so threads of one process exclude each other too).
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".tmp{os.getpid()}")
-    tmp.write_text(json.dumps({"id": entry_id, "hash": entry_hash_}), encoding="utf-8")
-    os.replace(tmp, path)
+    with open(path.with_suffix(".lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        current = read_anchor(path)
+        if current is not None and current[0] >= entry_id:
+            return
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(json.dumps({"id": entry_id, "hash": entry_hash_}))
+        os.replace(tmp, path)
 
 
 @dataclass(frozen=True)
