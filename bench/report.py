@@ -113,7 +113,8 @@ def _header(results: dict[str, Any]) -> Lines:
         "Inputs are generated with fixed seeds (the page layouts of `scripts/make_samples.py`, "
         "a synthetic search corpus) and cached in `bench/out/` (git-ignored). Full mode uses "
         "the OpenSearch node in `RECORDS_SEARCH_URL`, or starts one with "
-        "`scripts/dev-services up opensearch`. The test suite runs every part once at tiny "
+        "`scripts/dev-services up opensearch` with a 2 GB heap (`RECORDS_OPENSEARCH_HEAP`; "
+        "the test suite's node has 512 MB). The test suite runs every part once at tiny "
         "size (`tests/test_bench_smoke.py`) and asserts nothing about time.", "",
         *machine_table(results),
     ]

@@ -177,8 +177,11 @@ def _start_opensearch(ctx: Context) -> tuple[bool, str]:
                             check=False).returncode == 0
     ctx.log("search: starting OpenSearch with scripts/dev-services" if not was_up else
             "search: using the running dev-services OpenSearch")
+    # a million pages want more than the tests' 512 MB heap; an operator's setting wins
+    env = {**os.environ, "RECORDS_OPENSEARCH_HEAP": os.environ.get("RECORDS_OPENSEARCH_HEAP",
+                                                                   "2g")}
     proc = subprocess.run([script, "up", "opensearch"], capture_output=True, text=True,
-                          check=False)
+                          check=False, env=env)
     for line in proc.stdout.splitlines():
         if line.startswith("export RECORDS_SEARCH_URL="):
             return not was_up, line.split("=", 1)[1].strip().strip("'\"")

@@ -11,6 +11,7 @@ in the child process instead (writes beyond the limit fail with EFBIG), and the 
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import resource
@@ -190,3 +191,24 @@ def test_file_size_limit_fails_cleanly_and_the_batch_resumes(tmp_path: Path) -> 
     home = tmp_path / "home"
     assert_clean_failure(ingest(home, src, fsize=650_000), home)
     assert_complete(ingest(home, src), home, names)
+
+
+@pytest.mark.skipif(not MOUNT, reason="needs a tmpfs (root)")
+def test_an_archival_pdf_cut_off_by_a_full_disk_raises_enospc(tmp_path: Path) -> None:
+    """qpdf's page job reports success on a full disk; the read-back catches the cut-off file."""
+    from types import SimpleNamespace
+
+    from pipeline.finalize import build_archival_pdf
+    from pipeline.pages import PageResult
+
+    pages = [imagegen.save_pdf([imagegen.page(["臺南市政府秘書處"])], tmp_path / f"p{i}.pdf")
+             for i in range(3)]
+    results = [PageResult(i + 1, "", "ocr", None, 0, 0.0, 1, 1, 300, [], str(p))
+               for i, p in enumerate(pages)]
+    archive = SimpleNamespace(store=SimpleNamespace(path=lambda rel: tmp_path / rel))
+    job = SimpleNamespace(relpath="original.pdf", layer_pages={})
+    whole = build_archival_pdf(archive, job, results, tmp_path / "whole.pdf")  # type: ignore[arg-type]
+    half_kb = max(4, whole.stat().st_size // 2048)
+    with tmpfs(tmp_path / "full", half_kb), pytest.raises(OSError) as caught:
+        build_archival_pdf(archive, job, results, tmp_path / "full" / "a.pdf")  # type: ignore[arg-type]
+    assert caught.value.errno == errno.ENOSPC
