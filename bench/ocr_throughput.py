@@ -174,7 +174,7 @@ def stage_profile(ctx: Context, images: list[Path]) -> dict[str, Any]:
 def _profile_page(image: Path, work: Path, imaging: Any,
                   tesseract: Any) -> tuple[dict[str, float], bool]:
     """The steps of ``ocr_image`` for an upright page, and whether it would need OSD."""
-    from pipeline.pages import LOW_CONFIDENCE, _words_to_text
+    from pipeline.pages import LOW_CONFIDENCE, words_to_text
 
     times: dict[str, float] = {}
     t = time.perf_counter()
@@ -198,5 +198,5 @@ def _profile_page(image: Path, work: Path, imaging: Any,
     lap("save for OCR")
     words = tesseract.ocr(path, LANG, 300).words
     lap("OCR (tesseract)")
-    conf = _words_to_text(words)[2]
+    conf = words_to_text(words)[2]
     return times, sideways or (conf is not None and conf < LOW_CONFIDENCE)

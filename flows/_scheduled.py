@@ -4,10 +4,23 @@ the ``python -m flows.X --cron "..."`` entry point that serves them."""
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
+from pipeline.archive import Archive
 from pipeline.errors import StorageError
+from pipeline.settings import Settings
+
+
+@contextmanager
+def archive_from(settings_json: str) -> Iterator[Archive]:
+    """The archive one task run works on, from settings passed as JSON (closed after)."""
+    archive = Archive.open(Settings.model_validate_json(settings_json))
+    try:
+        yield archive
+    finally:
+        archive.close()
 
 
 def storage_blip(_task: Any, _run: Any, state: Any) -> bool:

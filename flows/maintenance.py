@@ -14,7 +14,7 @@ from typing import Any
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
-from flows._scheduled import main, storage_blip
+from flows._scheduled import archive_from, main, storage_blip
 from pipeline import fixity
 from pipeline.archive import Archive
 from pipeline.auth import Perm, system_actor
@@ -41,11 +41,8 @@ def run_fixity(
     cache_policy=NO_CACHE,
 )
 def fixity_task(settings_json: str, orphan_grace: float) -> dict[str, Any]:
-    archive = Archive.open(Settings.model_validate_json(settings_json))
-    try:
+    with archive_from(settings_json) as archive:
         return run_fixity(archive, orphan_grace)
-    finally:
-        archive.close()
 
 
 @flow(name="fixity-check", validate_parameters=False, log_prints=False)

@@ -13,7 +13,7 @@ from typing import Any
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
-from flows._scheduled import main, storage_blip
+from flows._scheduled import archive_from, main, storage_blip
 from pipeline.archive import Archive
 from pipeline.audit import audited_session
 from pipeline.auth import Perm, system_actor
@@ -45,11 +45,8 @@ def run_sweep(archive: Archive, as_of: date) -> dict[str, Any]:
     cache_policy=NO_CACHE,
 )
 def sweep_task(settings_json: str, as_of: date) -> dict[str, Any]:
-    archive = Archive.open(Settings.model_validate_json(settings_json))
-    try:
+    with archive_from(settings_json) as archive:
         return run_sweep(archive, as_of)
-    finally:
-        archive.close()
 
 
 @flow(name="retention-sweep", validate_parameters=False, log_prints=False)

@@ -117,7 +117,7 @@ def _recognise(
     image_path = imaging.save_for_ocr(img, work / f"page-{number:05d}", dpi)
     result = tesseract.ocr(image_path, opts.lang, opts.ocr_timeout)
     image_path.unlink()
-    text, words, conf = _words_to_text(result.words)
+    text, words, conf = words_to_text(result.words)
     return _Attempt(text, words, conf, skew, img.width, img.height, result.pdf)
 
 
@@ -127,7 +127,8 @@ def _orientation(img: Image.Image, dpi: int, opts: PageOptions) -> tuple[int, bo
     return rotation, conf >= MIN_OSD_CONFIDENCE
 
 
-def _words_to_text(words: list[tesseract.Word]) -> tuple[str, list[list[Any]], float | None]:
+def words_to_text(words: list[tesseract.Word]) -> tuple[str, list[list[Any]], float | None]:
+    """Page text in reading order, word boxes to store, and the mean word confidence."""
     lines: dict[tuple[int, int, int, int], list[str]] = {}
     boxes: list[list[Any]] = []
     confs: list[float] = []
