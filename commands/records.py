@@ -8,10 +8,12 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 from sqlalchemy import func, select
+from sqlalchemy.orm import object_session
 
 from commands.access import current_actor
 from commands.common import console, open_archive, print_json
 from commands.types import parse_field_filters
+from pipeline import preservation
 from pipeline.archive import Archive
 from pipeline.auth import Perm
 from pipeline.db.models import Batch, BatchItem, Document, Page, StoredFile
@@ -101,8 +103,14 @@ def document_dict(doc: Document, with_text: bool) -> dict[str, Any]:
         "created_at": doc.created_at,
         "original": doc.original.store_path,
         "archival": doc.archival.store_path if doc.archival else None,
+        "archival_validation": _validation(doc),
         "pages": [_page_dict(p, with_text) for p in doc.pages],
     }
+
+
+def _validation(doc: Document) -> dict[str, Any] | None:
+    session = object_session(doc)
+    return preservation.event_dict(preservation.latest(session, doc.id)) if session else None
 
 
 def _page_dict(p: Page, with_text: bool) -> dict[str, Any]:
