@@ -14,9 +14,9 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
-from pipeline import audit, lifecycle
+from pipeline import audit, lifecycle, preservation
 from pipeline.archive import Archive
 from pipeline.auth import Actor
 from pipeline.db.models import AuditEntry, Batch, BatchItem, Document, Page, StoredFile
@@ -77,6 +77,8 @@ class DocumentView(View):
     created_at: Timestamp
     original: str
     archival: str | None
+    #: the newest veraPDF outcome for the archival copy (docs/preservation.md)
+    archival_validation: dict[str, Any] | None
     pages: list[PageView]
 
     @classmethod
@@ -90,8 +92,14 @@ class DocumentView(View):
             fields=doc.fields, sha256=doc.sha256, batch_id=doc.batch_id,
             created_at=doc.created_at, original=doc.original.store_path,
             archival=doc.archival.store_path if doc.archival else None,
+            archival_validation=_validation(doc),
             pages=[PageView.of(p, with_text) for p in doc.pages],
         )
+
+
+def _validation(doc: Document) -> dict[str, Any] | None:
+    session = object_session(doc)
+    return preservation.event_dict(preservation.latest(session, doc.id)) if session else None
 
 
 class HistoryEvent(View):
