@@ -8,6 +8,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 from sqlalchemy import func, select
+from sqlalchemy.orm import object_session
 
 from commands.access import current_actor
 from commands.common import console, open_archive, print_json
@@ -15,6 +16,7 @@ from commands.types import parse_field_filters
 from pipeline.archive import Archive
 from pipeline.auth import Perm
 from pipeline.db.models import Batch, BatchItem, Document, Page, StoredFile
+from pipeline.di.metadata import part_dicts, sign_off_dicts
 from pipeline.errors import NotFound
 from pipeline.search import SearchFilters, SearchQuery
 
@@ -102,7 +104,16 @@ def document_dict(doc: Document, with_text: bool) -> dict[str, Any]:
         "original": doc.original.store_path,
         "archival": doc.archival.store_path if doc.archival else None,
         "pages": [_page_dict(p, with_text) for p in doc.pages],
+        **package_dict(doc),
     }
+
+
+def package_dict(doc: Document) -> dict[str, Any]:
+    """A born-digital package's parts and sign-off chain (both empty for other documents)."""
+    session = object_session(doc)
+    if session is None or doc.id is None:
+        return {"parts": [], "sign_offs": []}
+    return {"parts": part_dicts(session, doc.id), "sign_offs": sign_off_dicts(session, doc.id)}
 
 
 def _page_dict(p: Page, with_text: bool) -> dict[str, Any]:
@@ -139,7 +150,7 @@ def show(
         print_json(data)
         return
     for key, value in data.items():
-        if key != "pages" and value not in (None, {}, ""):
+        if key not in ("pages", "parts", "sign_offs") and value not in (None, {}, ""):
             console.print(f"[bold]{key}[/]: {escape(str(value))}")
     for p in data["pages"]:
         console.print(
@@ -148,6 +159,10 @@ def show(
         )
         if text:
             console.print(escape(p["text"]))
+    for s in data["sign_offs"]:
+        console.print(f"[bold]簽核 {s['seq']}[/] {s['signed_at'] or ''} {escape(s['unit'] or '')} "
+                      f"{escape(s['title'] or '')} {escape(s['signer'] or '')} "
+                      f"{escape(s['action'] or '')} {escape(s['opinion'] or '')}")
 
 
 def _visible(doc: Document, clearance: str) -> bool:

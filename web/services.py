@@ -16,6 +16,7 @@ from pipeline import disposal, filing, holds, lifecycle, review
 from pipeline.auth import Actor, Perm
 from pipeline.classify import explain_line
 from pipeline.db.models import DisposalItem, Document, FileAssignment, RecordFile
+from pipeline.di.metadata import sign_off_dicts
 from pipeline.errors import ConfigError, NotFound, NotPermitted
 from pipeline.holds import HoldScope
 from pipeline.retention.schedule import Schedule
@@ -114,11 +115,12 @@ def filing_info(session: Session, schedule: Schedule, doc: Document) -> dict[str
 
 
 def document_record(session: Session, schedule: Schedule, doc: Document) -> dict[str, Any]:
-    """Class, retention, file, holds and history of a document, for its page."""
+    """Class, retention, file, holds, history and sign-off chain of a document, for its page."""
     return {"cls": class_info(schedule, doc.class_code),
             "filing": filing_info(session, schedule, doc),
             "holds": holds.covering(session, [doc]),
-            "history": lifecycle.history(session, doc.id)}
+            "history": lifecycle.history(session, doc.id),
+            "sign_offs": sign_off_dicts(session, doc.id)}
 
 
 def history_dict(session: Session, doc: Document) -> dict[str, Any]:
