@@ -15,6 +15,7 @@ from commands.common import console, open_archive, print_json
 from commands.types import parse_field_filters
 from pipeline.archive import Archive
 from pipeline.auth import Perm
+from pipeline.dates import parse_date
 from pipeline.db.models import Batch, BatchItem, Document, Page, StoredFile
 from pipeline.di.metadata import part_dicts, sign_off_dicts
 from pipeline.errors import NotFound
@@ -46,6 +47,10 @@ def search(
         [], "--field", help="KEY=VALUE: a typed field must equal VALUE (repeatable)."
     ),
     sort: str = typer.Option("relevance", "--sort", help="relevance or date"),
+    date_from: str | None = typer.Option(
+        None, "--from", help="Documents dated on or after (2024-06-01, 113.06.01, 113年6月1日)."
+    ),
+    date_to: str | None = typer.Option(None, "--to", help="Documents dated on or before."),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Full-text search over every page; hits name the document and the page."""
@@ -58,6 +63,8 @@ def search(
             status=status,
             record_type=record_type,
             fields=parse_field_filters(field),
+            date_from=parse_date(date_from) if date_from else None,
+            date_to=parse_date(date_to) if date_to else None,
             clearance=actor.clearance,
         )
         with archive.session() as session:

@@ -233,7 +233,7 @@ def _one_page(job: Job, n: int, opts: PageOptions, source: Path, work: Path) -> 
         return job.given_pages[n]
     if n in job.layer_pages:
         return layer_page(job.layer_pages[n], n, opts.dpi)
-    if job.media_type == "application/pdf":
+    if job.media_type == "application/pdf" or job.pages_from:  # a reading copy is a PDF
         return process_pdf_page(source, n, opts, work)
     return process_image_page(source, n, opts, work)
 

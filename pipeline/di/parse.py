@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import TypeAlias
 from datetime import date, datetime
+from typing import TypeAlias
 
 from lxml import etree
 

@@ -207,7 +207,7 @@ def _roc_minute(at: datetime | None) -> str:
 
 # ── layout ───────────────────────────────────────────────────────────────────────
 
-Placed = tuple[str, float, float, float, float]  # text, x, y, w, h in mm
+Placed = tuple[str, float, float, float, float, bool]  # text, x, y, w, h (mm), continued
 
 
 def _place(pdf: FPDF, lines: Sequence[_Line]) -> list[list[Placed]]:
@@ -229,7 +229,7 @@ def _place(pdf: FPDF, lines: Sequence[_Line]) -> list[list[Placed]]:
             if line.align == "C":
                 x = (PAGE_W - width) / 2
             pdf.text(x, y + line.size * 25.4 / 72, row)
-            pages[-1].append((row, x, y, width, height))
+            pages[-1].append((row, x, y, width, height, i > 0))
             y += height
     _footers(pdf, len(pages))
     return pages
@@ -259,9 +259,10 @@ def _page_result(number: int, rows: list[Placed], dpi: int) -> PageResult:
     px = dpi / 25.4
     words: list[list[Any]] = [
         [text, round(x * px), round(y * px), round(w * px), round(h * px), 100.0]
-        for text, x, y, w, h in rows
+        for text, x, y, w, h, _ in rows
     ]
-    text = "\n".join(r[0] for r in rows)
+    # one text line per paragraph: a phrase wrapped on the page is still found by search
+    text = "".join(("" if cont or i == 0 else "\n") + row for i, (row, *_, cont) in enumerate(rows))
     return PageResult(number, text, SOURCE, None, 0, 0.0, round(PAGE_W * px),
                       round(PAGE_H * px), dpi, words, None)
 
