@@ -38,7 +38,7 @@ def build_archival_pdf(archive: Archive, job: Job, results: list[PageResult], ou
     a deterministic /ID: the same pages give the same bytes, so a run that resumes after
     a crash stores the very blob the crashed run linked (no orphan).
     """
-    original = archive.store.path(job.relpath)
+    original = archive.store.path(job.page_source)
     spec: list[str] = []
     for page in results:
         spec += [str(original), str(page.number)] if page.pdf_path is None else [page.pdf_path, "1"]
@@ -68,7 +68,7 @@ def _reads_back(out: Path, pages: int) -> bool:
 
 def _assemble_in_memory(original: Path, job: Job, results: list[PageResult], out: Path) -> None:
     with pikepdf.new() as pdf:
-        src = pikepdf.open(original) if job.layer_pages else None
+        src = pikepdf.open(original) if job.layer_pages or job.given_pages else None
         for page in results:
             if page.pdf_path is None and src is not None:
                 pdf.pages.append(src.pages[page.number - 1])
