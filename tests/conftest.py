@@ -24,6 +24,10 @@ from tests.services import (  # noqa: F401  (fixtures for OpenSearch and Postgre
     postgres_url,
 )
 
+# veraPDF after every test batch (a JVM start each) would dominate the suite; the tests of
+# archival validation turn it on (tests/test_pdfa.py)
+os.environ.setdefault("RECORDS_VALIDATE_ARCHIVAL", "false")
+
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "sample_scans"
 #: Pillow's hostile test images, vendored with their licence (tests/data/pillow/README.md)
