@@ -22,7 +22,7 @@ from pipeline.di.package import PACKAGE_MEDIA_TYPE
 from pipeline.di.parse import parse_di, parse_si, roc_minute
 from pipeline.di.sniff import is_package_dir, xml_role
 from pipeline.di.xmlsafe import HostileXml, read_xml
-from pipeline.errors import CorruptFile, InputFileError
+from pipeline.errors import CorruptFile
 from pipeline.intake import discover
 from pipeline.search import SearchFilters, SearchQuery
 from tests import di_support
