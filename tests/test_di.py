@@ -305,3 +305,66 @@ def test_an_image_attachment_is_ocrd_and_the_di_is_not(archive: Archive, tmp_pat
     with archive.session() as session:
         doc = session.scalars(select(Document)).one()
         assert [p.source for p in doc.pages] == ["di", "ocr"]
+
+
+def test_the_web_page_shows_the_sign_off_chain(di_archive: Archive, tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    import re
+
+    from argon2 import PasswordHasher
+    from fastapi.testclient import TestClient
+
+    from pipeline import auth
+    from tests.webdata import PASSWORD, add_users
+    from web.app import create_app
+
+    monkeypatch.setattr(auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024,
+                                                        parallelism=1))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    add_users(di_archive)
+    with di_archive.session() as session:
+        memo = session.scalar(select(Document.id).where(
+            Document.original_name == "1130034567.zip"))
+    app = create_app(di_archive.settings, secret="test-secret")
+    try:
+        client = TestClient(app, follow_redirects=False)
+        token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text)
+        assert token is not None
+        client.post("/login", data={"name": "staff", "password": PASSWORD,
+                                    "csrf_token": token.group(1), "next": "/search"})
+        page = client.get(f"/documents/{memo}").text
+    finally:
+        app.state.archive.close()
+    chain = page[page.index('id="sign-offs"'):]
+    for who in ("陳怡君", "林志明", "王美華", "張大同"):
+        assert who in chain
+    assert "決行" in chain and "請秘書長核示" in chain
+
+
+@pytest.mark.opensearch
+def test_opensearch_filters_and_counts_the_tagged_fields(tmp_path: Path) -> None:
+    from tests.services import backend_archive, refresh
+
+    batch = tmp_path / "batch"
+    batch.mkdir()
+    for name in ("1130023456", "1130034567.zip"):
+        src = ELECTRONIC / name
+        if src.is_dir():
+            write_package(batch, name, {f.name: f.read_bytes() for f in src.iterdir()})
+        else:
+            (batch / name).write_bytes(src.read_bytes())
+    with backend_archive("opensearch", tmp_path / "home") as arch:
+        assert ingest_dir(arch, batch)["documents"] == 2
+        refresh(arch)
+        with arch.session() as session:
+            memo = session.scalar(select(Document.id).where(
+                Document.original_name == "1130034567.zip"))
+            number = SearchFilters(fields={"doc_number": "府秘專字第1130034567號"})
+            by_number = arch.search.search(session, SearchQuery("展示", number))
+            everything = arch.search.search(session, SearchQuery("本府", SearchFilters()))
+            june = SearchFilters(date_from=date(2024, 6, 15), date_to=date(2024, 6, 30))
+            late = arch.search.search(session, SearchQuery("本府", june))
+    assert [h.document_id for h in by_number.hits] == [memo]
+    assert everything.facets["doc_kind"] == {"書函": 1, "簽": 1}
+    assert everything.facets["issuing_agency"] == {"臺南市政府": 1}
+    assert {h.document_id for h in late.hits} == {memo}
