@@ -65,8 +65,8 @@ def main() -> int:
             run = subprocess.run([sys.executable, "-m", "bench.di_hostile", "--one", str(path)],
                                  capture_output=True, text=True, check=True)
             result = json.loads(run.stdout)
-            print(f"| {name} | {result['seconds']:.3f} s | {result['peak_rss_growth_kb'] / 1024:.1f}"
-                  f" MB | {result['outcome']} |")
+            growth = result["peak_rss_growth_kb"] / 1024
+            print(f"| {name} | {result['seconds']:.3f} s | {growth:.1f} MB | {result['outcome']} |")
     return 0
 
 

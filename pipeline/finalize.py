@@ -36,7 +36,7 @@ def build_archival_pdf(archive: Archive, job: Job, results: list[PageResult], ou
     a deterministic /ID: the same pages give the same bytes, so a run that resumes after
     a crash stores the very blob the crashed run linked (no orphan).
     """
-    original = archive.store.path(job.page_source)
+    original = job.page_source(archive.store)
     spec: list[str] = []
     for page in results:
         spec += [str(original), str(page.number)] if page.pdf_path is None else [page.pdf_path, "1"]

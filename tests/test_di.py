@@ -368,3 +368,27 @@ def test_opensearch_filters_and_counts_the_tagged_fields(tmp_path: Path) -> None
     assert everything.facets["doc_kind"] == {"書函": 1, "簽": 1}
     assert everything.facets["issuing_agency"] == {"臺南市政府": 1}
     assert {h.document_id for h in late.hits} == {memo}
+
+
+def test_transfer_bags_carry_the_parts_and_the_chain(di_archive: Archive, tmp_path: Path) -> None:
+    from pipeline import transfer
+
+    with di_archive.session() as session:
+        doc = session.scalars(select(Document).where(
+            Document.original_name == "1130034567.zip")).one()
+        files = transfer._copy_blobs(di_archive, session, doc, tmp_path)
+        meta = transfer._document_metadata(session, doc, "1", "", files)
+    assert [s["signer"] for s in meta["sign_offs"]] == ["陳怡君", "林志明", "王美華", "張大同"]
+    copied = sorted(p.name for p in (tmp_path / "parts").iterdir())
+    assert len(copied) == len(meta["parts"]) == 5  # zip, three DI versions, SI
+    assert any(name.endswith(".si") for name in copied)
+
+
+def test_destroying_a_package_destroys_its_parts(di_archive: Archive) -> None:
+    from pipeline.destruction import _blob_rows
+
+    with di_archive.session() as session:
+        doc = session.scalars(select(Document).where(
+            Document.original_name == "1130056789")).one()
+        kinds = sorted(b.kind for b in _blob_rows(session, doc))
+    assert kinds == ["archival", "original", "part", "part", "part"]
