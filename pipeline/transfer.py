@@ -25,7 +25,7 @@ import bagit
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from pipeline import audit, disposal, filing, reports
+from pipeline import audit, disposal, filing, preservation, reports
 from pipeline.archive import Archive
 from pipeline.auth import Actor, Perm
 from pipeline.db.models import Document, FileAssignment, RecordFile, Transfer, TransferItem
@@ -109,6 +109,8 @@ def _document_metadata(session: Session, doc: Document, item: str, class_title: 
         "class_code": doc.class_code, "class_title": class_title,
         "confidentiality": doc.confidentiality, "record_type": doc.record_type,
         "sha256": doc.sha256, "files": files,
+        # preservation events: veraPDF's verdicts on the PDF/A archival copy
+        "archival_validation": preservation.events(session, doc.id),
         "history": [{"from": e.from_state, "to": e.to_state, "actor": e.actor, "at": e.at,
                      "reason": e.reason} for e in history(session, doc.id)],
         "sign_offs": sign_off_dicts(session, doc.id),

@@ -622,3 +622,31 @@ def _listen() -> None:
 
 
 _listen()
+
+
+class ArchivalValidation(Base):
+    """A preservation event: one validation of a document's archival copy (veraPDF).
+
+    Kept per run, never updated: the latest row is the copy's current standing, the older
+    ones its history (``records fixity check --pdfa`` adds one each time).
+    """
+
+    __tablename__ = "archival_validations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    file_id: Mapped[int] = mapped_column(ForeignKey("files.id"))
+    #: the bytes validated (the archival blob's hash at the time)
+    file_sha256: Mapped[str] = mapped_column(String(64))
+    validator: Mapped[str] = mapped_column(String(32))
+    validator_version: Mapped[str] = mapped_column(String(32))
+    #: the profile validated against ("PDF/A-2U"); None: the file declares no PDF/A part
+    profile: Mapped[str | None] = mapped_column(String(16))
+    compliant: Mapped[bool] = mapped_column()
+    #: [{"rule": "6.2.4.3-4", "description": ..., "failed_checks": n}, ...]
+    failed_rules: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    #: why the validator could not judge the file (unparseable, encrypted)
+    error: Mapped[str | None] = mapped_column(Text)
+    #: ingest | fixity
+    trigger: Mapped[str] = mapped_column(String(16))
+    validated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
