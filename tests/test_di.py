@@ -15,7 +15,6 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from commands.records import document_dict
 from pipeline.archive import Archive
 from pipeline.db.models import Document, DocumentPart, StoredFile
 from pipeline.di.package import PACKAGE_MEDIA_TYPE
@@ -25,6 +24,7 @@ from pipeline.di.xmlsafe import HostileXml, read_xml
 from pipeline.errors import CorruptFile
 from pipeline.intake import discover
 from pipeline.search import SearchFilters, SearchQuery
+from pipeline.views import DocumentView
 from tests import di_support
 from tests.conftest import ingest_dir
 from tests.di_support import ELECTRONIC, generator, sample, write_package
@@ -210,7 +210,7 @@ def di_archive(di_home: Path, tmp_path: Path) -> Any:
 def _shown(archive: Archive) -> dict[str, dict[str, Any]]:
     with archive.session() as session:
         docs = session.scalars(select(Document)).all()
-        return {d.original_name: document_dict(d, True) for d in docs}
+        return {d.original_name: DocumentView.of(d, True).model_dump() for d in docs}
 
 
 @pytest.mark.parametrize("entry", TRUTH, ids=[e["package"] for e in TRUTH])
