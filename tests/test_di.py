@@ -307,31 +307,45 @@ def test_an_image_attachment_is_ocrd_and_the_di_is_not(archive: Archive, tmp_pat
         assert [p.source for p in doc.pages] == ["di", "ocr"]
 
 
-def test_the_web_page_shows_the_sign_off_chain(di_archive: Archive, tmp_path: Path,
-                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    import re
-
+def _web_app(archive: Archive, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The web application over ``archive``, with the test users (cheap password hashes)."""
     from argon2 import PasswordHasher
-    from fastapi.testclient import TestClient
 
     from pipeline import auth
-    from tests.webdata import PASSWORD, add_users
+    from tests.webdata import add_users
     from web.app import create_app
 
     monkeypatch.setattr(auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024,
                                                         parallelism=1))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    add_users(di_archive)
+    add_users(archive)
+    return create_app(archive.settings, secret="test-secret")
+
+
+def _staff(app: Any) -> Any:
+    """A browser logged in as the staff user."""
+    import re
+
+    from fastapi.testclient import TestClient
+
+    from tests.webdata import PASSWORD
+
+    client = TestClient(app, follow_redirects=False)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text)
+    assert token is not None
+    client.post("/login", data={"name": "staff", "password": PASSWORD,
+                                "csrf_token": token.group(1), "next": "/search"})
+    return client
+
+
+def test_the_web_page_shows_the_sign_off_chain(di_archive: Archive, tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
     with di_archive.session() as session:
         memo = session.scalar(select(Document.id).where(
             Document.original_name == "1130034567.zip"))
-    app = create_app(di_archive.settings, secret="test-secret")
+    app = _web_app(di_archive, tmp_path, monkeypatch)
     try:
-        client = TestClient(app, follow_redirects=False)
-        token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text)
-        assert token is not None
-        client.post("/login", data={"name": "staff", "password": PASSWORD,
-                                    "csrf_token": token.group(1), "next": "/search"})
+        client = _staff(app)
         page = client.get(f"/documents/{memo}").text
     finally:
         app.state.archive.close()
@@ -392,3 +406,18 @@ def test_destroying_a_package_destroys_its_parts(di_archive: Archive) -> None:
             Document.original_name == "1130056789")).one()
         kinds = sorted(b.kind for b in _blob_rows(session, doc))
     assert kinds == ["archival", "original", "part", "part", "part"]
+
+
+def test_the_web_search_offers_kind_and_agency_facets(di_archive: Archive, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    app = _web_app(di_archive, tmp_path, monkeypatch)
+    try:
+        client = _staff(app)
+        page = client.get("/search", params={"q": "本府"}).text
+        narrowed = client.get("/search", params={"q": "本府", "field": "doc_kind=書函"}).text
+    finally:
+        app.state.archive.close()
+    kinds = page[page.index('data-facet="doc_kind"'):]
+    assert "書函" in kinds and "field=doc_kind%3D%E6%9B%B8%E5%87%BD" in kinds
+    assert 'data-facet="issuing_agency"' in page
+    assert "停車場" in narrowed and "紀念品" not in narrowed
