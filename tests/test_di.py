@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from pipeline.archive import Archive
 from pipeline.db.models import Document, DocumentPart, StoredFile
+from pipeline.di.metadata import sign_off_dicts
 from pipeline.di.package import PACKAGE_MEDIA_TYPE
 from pipeline.di.parse import parse_di, parse_si, roc_minute
 from pipeline.di.sniff import is_package_dir, xml_role
@@ -356,7 +357,8 @@ def test_the_web_page_shows_the_sign_off_chain(di_archive: Archive, tmp_path: Pa
 
 
 @pytest.mark.opensearch
-def test_opensearch_filters_and_counts_the_tagged_fields(tmp_path: Path) -> None:
+@pytest.mark.postgres
+def test_opensearch_on_postgres_filters_and_counts_the_tagged_fields(tmp_path: Path) -> None:
     from tests.services import backend_archive, refresh
 
     batch = tmp_path / "batch"
@@ -367,7 +369,7 @@ def test_opensearch_filters_and_counts_the_tagged_fields(tmp_path: Path) -> None
             write_package(batch, name, {f.name: f.read_bytes() for f in src.iterdir()})
         else:
             (batch / name).write_bytes(src.read_bytes())
-    with backend_archive("opensearch", tmp_path / "home") as arch:
+    with backend_archive("opensearch-postgres", tmp_path / "home") as arch:
         assert ingest_dir(arch, batch)["documents"] == 2
         refresh(arch)
         with arch.session() as session:
@@ -378,10 +380,12 @@ def test_opensearch_filters_and_counts_the_tagged_fields(tmp_path: Path) -> None
             everything = arch.search.search(session, SearchQuery("本府", SearchFilters()))
             june = SearchFilters(date_from=date(2024, 6, 15), date_to=date(2024, 6, 30))
             late = arch.search.search(session, SearchQuery("本府", june))
+            chain = sign_off_dicts(session, memo)
     assert [h.document_id for h in by_number.hits] == [memo]
     assert everything.facets["doc_kind"] == {"書函": 1, "簽": 1}
     assert everything.facets["issuing_agency"] == {"臺南市政府": 1}
     assert {h.document_id for h in late.hits} == {memo}
+    assert [s["signer"] for s in chain] == ["陳怡君", "林志明", "王美華", "張大同"]
 
 
 def test_transfer_bags_carry_the_parts_and_the_chain(di_archive: Archive, tmp_path: Path) -> None:
