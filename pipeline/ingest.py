@@ -33,6 +33,7 @@ from pipeline.pages import (
     process_image_page,
     process_pdf_page,
 )
+from pipeline.states import State
 from pipeline.store import ContentStore, disk_errors, hash_file
 
 STORED, DUPLICATE, QUARANTINED = "stored", "duplicate", "quarantined"
@@ -138,7 +139,7 @@ def _known(archive: Archive, item: InputFile) -> Outcome | None:
         ).first()
     if row is None:
         return None
-    if row.status == "disposed":
+    if row.status == State.disposed:
         reason = f"destroyed under an approved disposal (document {row.id}); not re-ingested"
         return Outcome(item.name, QUARANTINED, sha, reason)
     return Outcome(item.name, DUPLICATE, sha, None, row.id)
