@@ -1,15 +1,14 @@
-"""What the scheduled flows (retention sweep, fixity check) share: when to retry, and
-the ``python -m flows.X --cron "..."`` entry point that serves them."""
+"""What the scheduled flows (retention sweep, fixity check) share: the archive of a task
+run and the ``python -m flows.X --cron "..."`` entry point that serves them (when to
+retry: ``flows._retry``)."""
 
 from __future__ import annotations
 
 import argparse
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
 
 from pipeline.archive import Archive
-from pipeline.errors import StorageError
 from pipeline.settings import Settings
 
 
@@ -21,17 +20,6 @@ def archive_from(settings_json: str) -> Iterator[Archive]:
         yield archive
     finally:
         archive.close()
-
-
-def storage_blip(_task: Any, _run: Any, state: Any) -> bool:
-    """Retry a locked or unreachable database; anything else is a real outcome."""
-    try:
-        state.result()
-    except StorageError:
-        return True
-    except Exception:
-        return False
-    return False
 
 
 def main(doc: str | None, serve: Callable[[str], None], default_cron: str) -> None:
