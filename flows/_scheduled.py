@@ -5,9 +5,11 @@ retry: ``flows._retry``)."""
 from __future__ import annotations
 
 import argparse
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+from pipeline import logs
 from pipeline.archive import Archive
 from pipeline.settings import Settings
 
@@ -23,7 +25,13 @@ def archive_from(settings_json: str) -> Iterator[Archive]:
 
 
 def main(doc: str | None, serve: Callable[[str], None], default_cron: str) -> None:
-    """Parse ``--cron`` and serve the flow on it until stopped."""
+    """Parse ``--cron`` and serve the flow on it until stopped.
+
+    Prefect's own handlers print the log here; ``RECORDS_LOG_LEVEL`` sets how much of the
+    pipeline's they get, and Python warnings join them.
+    """
+    logging.getLogger("pipeline").setLevel(logs.level_from())
+    logging.captureWarnings(True)
     parser = argparse.ArgumentParser(description=doc)
     parser.add_argument("--cron", default=default_cron)
     serve(parser.parse_args().cron)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -17,6 +18,8 @@ from pipeline.search.base import SearchBackend
 from pipeline.search.embedded import EmbeddedSearch
 from pipeline.settings import Settings
 from pipeline.store import ContentStore
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -35,6 +38,7 @@ class Archive:
         if migrate:
             upgrade(engine)
         sessions = session_factory(engine)
+        log.debug("archive %s: database %s", settings.home, engine.url)
         return cls(
             settings,
             engine,
