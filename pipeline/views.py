@@ -14,12 +14,13 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
-from pipeline import audit, lifecycle
+from pipeline import audit, lifecycle, preservation
 from pipeline.archive import Archive
 from pipeline.auth import Actor
 from pipeline.db.models import AuditEntry, Batch, BatchItem, Document, Page, StoredFile
+from pipeline.di.metadata import part_dicts, sign_off_dicts
 
 #: a time as ``datetime.isoformat()`` writes it (the CLI's JSON since its first version)
 Timestamp = Annotated[datetime, PlainSerializer(lambda v: v.isoformat(), return_type=str,
@@ -77,7 +78,12 @@ class DocumentView(View):
     created_at: Timestamp
     original: str
     archival: str | None
+    #: the newest veraPDF outcome for the archival copy (docs/preservation.md)
+    archival_validation: dict[str, Any] | None
     pages: list[PageView]
+    #: a born-digital package's parts and sign-off chain (empty for other documents)
+    parts: list[dict[str, Any]]
+    sign_offs: list[dict[str, Any]]
 
     @classmethod
     def of(cls, doc: Document, with_text: bool) -> DocumentView:
@@ -90,8 +96,22 @@ class DocumentView(View):
             fields=doc.fields, sha256=doc.sha256, batch_id=doc.batch_id,
             created_at=doc.created_at, original=doc.original.store_path,
             archival=doc.archival.store_path if doc.archival else None,
+            archival_validation=_validation(doc),
             pages=[PageView.of(p, with_text) for p in doc.pages],
+            **_package(doc),
         )
+
+
+def _validation(doc: Document) -> dict[str, Any] | None:
+    session = object_session(doc)
+    return preservation.event_dict(preservation.latest(session, doc.id)) if session else None
+
+
+def _package(doc: Document) -> dict[str, list[dict[str, Any]]]:
+    session = object_session(doc)
+    if session is None or doc.id is None:
+        return {"parts": [], "sign_offs": []}
+    return {"parts": part_dicts(session, doc.id), "sign_offs": sign_off_dicts(session, doc.id)}
 
 
 class HistoryEvent(View):

@@ -16,6 +16,7 @@ from pipeline.access import file_visible, search_filters, visible_document
 from pipeline.auth import Actor, Perm
 from pipeline.classify import explain_line
 from pipeline.db.models import DisposalItem, Document, FileAssignment
+from pipeline.di.metadata import sign_off_dicts
 from pipeline.errors import ConfigError, NotFound, NotPermitted
 from pipeline.holds import HoldScope
 from pipeline.retention.schedule import Schedule
@@ -113,11 +114,12 @@ def filing_info(session: Session, schedule: Schedule, doc: Document) -> dict[str
 
 
 def document_record(session: Session, schedule: Schedule, doc: Document) -> dict[str, Any]:
-    """Class, retention, file, holds and history of a document, for its page."""
+    """Class, retention, file, holds, history and sign-off chain of a document, for its page."""
     return {"cls": class_info(schedule, doc.class_code),
             "filing": filing_info(session, schedule, doc),
             "holds": holds.covering(session, [doc]),
-            "history": lifecycle.history(session, doc.id)}
+            "history": lifecycle.history(session, doc.id),
+            "sign_offs": sign_off_dicts(session, doc.id)}
 
 
 def review_items(session: Session, actor: Actor, schedule: Schedule) -> list[dict[str, Any]]:

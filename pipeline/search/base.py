@@ -22,6 +22,8 @@ from pipeline.errors import ConfigError
 FIELD_KEY_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 #: clearance levels in increasing order; a user sees documents at or below theirs
 CLEARANCE_LEVELS = ("public", "internal", "confidential")
+#: typed fields counted as facets beside the document columns (tagged fields of 公文)
+FIELD_FACETS = ("doc_kind", "issuing_agency")
 
 
 @dataclass(frozen=True)
