@@ -20,6 +20,7 @@ from pipeline.auth import Actor, Perm
 from pipeline.db.models import DisposalItem, Document, RecordFile
 from pipeline.errors import NotFound
 from pipeline.search.base import SearchFilters
+from pipeline.states import State
 
 #: the confidentiality level whose every view is written to the audit trail
 AUDITED_LEVEL = "confidential"
@@ -74,7 +75,7 @@ def may_download(actor: Actor, doc: Document, kind: str) -> bool:
 
     Nothing of a destroyed document can be downloaded.
     """
-    if doc.status == "disposed" or not may_see(actor, doc):
+    if doc.status == State.disposed or not may_see(actor, doc):
         return False
     if kind == "archival":
         return True

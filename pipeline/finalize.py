@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import os
-import re
 import shutil
 import time
 from datetime import UTC, datetime
@@ -22,9 +21,9 @@ from pipeline.enrich import enrich
 from pipeline.errors import CorruptFile, StorageError
 from pipeline.ingest import DUPLICATE, STORED, Job, Outcome, record_blob, work_dir
 from pipeline.pages import PageResult
+from pipeline.record_types.official_document import SUBJECT_START
 from pipeline.store import disk_errors
 
-_SUBJECT_RE = re.compile(r"主\s*旨\s*[:：]\s*(.+)")
 #: a commit that clashes with a concurrent writer (not with a duplicate) is tried this often
 COMMIT_ATTEMPTS = 4
 
@@ -127,8 +126,9 @@ def save_pdf(pdf: pikepdf.Pdf, out: Path) -> None:
 def guess_title(results: list[PageResult]) -> str | None:
     """The subject line (主旨) of an official document, else the first text line."""
     for page in results:
-        if m := _SUBJECT_RE.search(page.text):
-            return m.group(1).strip()[:200]
+        for line in page.text.splitlines():
+            if (m := SUBJECT_START.match(line)) and m["v"].strip():
+                return str(m["v"]).strip()[:200]
     for page in results:
         for line in page.text.splitlines():
             if len(line.strip()) >= 2:

@@ -37,7 +37,7 @@ class PageOptions:
     text_layer_min_chars: int = 20
 
 
-@dataclass
+@dataclass(kw_only=True)
 class PageResult:
     """Everything kept of one page."""
 
@@ -86,18 +86,18 @@ def ocr_image(img: Image.Image, number: int, dpi: int, opts: PageOptions, work: 
     pdf_path = work / f"page-{number:05d}.pdf"
     pdf_path.write_bytes(page.pdf)
     return PageResult(
-        number,
-        page.text,
-        "ocr",
-        page.confidence,
-        rotation,
-        page.skew,
-        page.width,
-        page.height,
-        dpi,
-        page.words,
-        str(pdf_path),
-        bilevel,
+        number=number,
+        text=page.text,
+        source="ocr",
+        confidence=page.confidence,
+        rotation=rotation,
+        skew=page.skew,
+        width=page.width,
+        height=page.height,
+        dpi=dpi,
+        words=page.words,
+        pdf_path=str(pdf_path),
+        bilevel=bilevel,
     )
 
 
@@ -163,17 +163,16 @@ def layer_page(layer: poppler.LayerPage, number: int, dpi: int) -> PageResult:
     ]
     text = "\n".join(join_words(w[0] for w in line) for line in layer.lines)
     return PageResult(
-        number,
-        text,
-        "text_layer",
-        None,
-        0,
-        0.0,
-        round(layer.width * scale),
-        round(layer.height * scale),
-        dpi,
-        words,
-        None,
+        number=number,
+        text=text,
+        source="text_layer",
+        confidence=None,
+        rotation=0,
+        skew=0.0,
+        width=round(layer.width * scale),
+        height=round(layer.height * scale),
+        dpi=dpi,
+        words=words,
     )
 
 

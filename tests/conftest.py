@@ -34,6 +34,15 @@ SAMPLES = ROOT / "sample_scans"
 CORPUS = ROOT / "tests" / "data" / "pillow" / "images"
 
 
+def _count(truth: Path) -> int:
+    return len(json.loads(truth.read_text("utf-8")))
+
+
+#: documents in sample_scans/: scanned files plus born-digital packages (one document each)
+SAMPLE_DOCUMENTS = _count(SAMPLES / "ground_truth.json") + _count(
+    SAMPLES / "electronic" / "ground_truth.json")
+
+
 def make_settings(home: Path, **overrides: Any) -> Settings:
     """Settings for a test archive: embedded unless told, whatever the shell exports."""
     return Settings(

@@ -16,22 +16,10 @@ import pytesseract
 from PIL import Image
 
 from pipeline.errors import ExternalProgramError, ExternalProgramTimeout
+from pipeline.text import Word as Word
 
 # Set before any tesseract child starts; children inherit the environment.
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
-
-
-@dataclass(frozen=True)
-class Word:
-    """One recognised word and its box in image pixels."""
-
-    text: str
-    left: int
-    top: int
-    width: int
-    height: int
-    conf: float
-    line_key: tuple[int, int, int, int]
 
 
 @dataclass(frozen=True)
@@ -113,13 +101,13 @@ def parse_tsv(tsv: str) -> list[Word]:
         )
         words.append(
             Word(
-                text,
-                int(row["left"]),
-                int(row["top"]),
-                int(row["width"]),
-                int(row["height"]),
-                float(row["conf"]),
-                key,
+                text=text,
+                left=int(row["left"]),
+                top=int(row["top"]),
+                width=int(row["width"]),
+                height=int(row["height"]),
+                conf=float(row["conf"]),
+                line_key=key,
             )
         )
     return words

@@ -22,7 +22,11 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+from pipeline.states import State
 
 
 def utcnow() -> datetime:
@@ -31,6 +35,21 @@ def utcnow() -> datetime:
 
 class Base(DeclarativeBase):
     """Declarative base of every table."""
+
+
+class StateType(TypeDecorator[State]):
+    """A lifecycle :class:`State` stored as its plain string value (the column stays
+    ``VARCHAR(32)``: no schema change, and SQL written by hand still compares strings)."""
+
+    impl = String(32)
+    cache_ok = True
+
+    def process_bind_param(self, value: State | str | None, dialect: Dialect) -> str | None:
+        # a plain string too: a filter such as ``--status`` compares whatever it was given
+        return None if value is None else str(value)
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> State | None:
+        return None if value is None else State(value)
 
 
 class Batch(Base):
@@ -98,7 +117,7 @@ class Document(Base):
     media_type: Mapped[str] = mapped_column(String(64))
     page_count: Mapped[int] = mapped_column(Integer)
     lang: Mapped[str] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(32), default="captured", index=True)
+    status: Mapped[State] = mapped_column(StateType(), default=State.captured, index=True)
     title: Mapped[str | None] = mapped_column(Text)
     class_code: Mapped[str | None] = mapped_column(String(32), index=True)
     record_type: Mapped[str | None] = mapped_column(String(64), index=True)
@@ -605,7 +624,7 @@ def _forget_destroyed_content(_mapper: Any, connection: Any, target: Document) -
     """Explanations quote the text (snippets): a destroyed document's quotes go with it."""
     from sqlalchemy import inspect, update
 
-    if target.status != "disposed" or not inspect(target).attrs.status.history.has_changes():
+    if target.status != State.disposed or not inspect(target).attrs.status.history.has_changes():
         return
     connection.execute(
         update(Classification)

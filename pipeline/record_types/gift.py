@@ -27,6 +27,7 @@ from pipeline.record_types.parsing import (
     table_rows,
     tidy,
 )
+from pipeline.states import State
 
 HOME_AGENCY = "臺南市政府"
 COLUMNS = {
@@ -199,7 +200,7 @@ def _open_gift_documents(session: Session, type_name: str) -> Sequence[Document]
     """Gift records that may be published: not destroyed, not confidential."""
     return session.scalars(
         select(Document)
-        .where(Document.record_type == type_name, Document.status != "disposed",
+        .where(Document.record_type == type_name, Document.status != State.disposed,
                Document.confidentiality != "confidential")
         .order_by(Document.id)
     ).all()
