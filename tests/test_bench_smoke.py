@@ -37,7 +37,7 @@ def _blank_pdf() -> bytes:
     return out.getvalue()
 
 
-def fake_ocr(image_path: Path, lang: str, timeout: float) -> tesseract.OcrResult:
+def fake_ocr(image_path: Path, lang: str, timeout: float, dpi: int = 300) -> tesseract.OcrResult:
     words = [tesseract.Word("臺南市政府", 10, 10, 200, 50, 95.0, (1, 1, 1, 1)),
              tesseract.Word("records", 220, 10, 150, 50, 95.0, (1, 1, 1, 1))]
     return tesseract.OcrResult(words, _blank_pdf())
