@@ -76,4 +76,4 @@ def test_a_turned_200_dpi_jpeg_without_dpi_reads_as_well_as_upright(
     straight = _rate(_ingest_read(upright, tmp_path / "a"), truth)
     rotated = _rate(_ingest_read(turned, tmp_path / "b"), truth)
     assert straight < 0.2
-    assert rotated == pytest.approx(straight, abs=0.02)
+    assert rotated <= straight + 0.02, (rotated, straight)
