@@ -53,6 +53,8 @@ class PageResult:
     words: list[list[Any]] = field(default_factory=list)
     #: single-page searchable PDF made by tesseract; None for text-layer pages
     pdf_path: str | None = None
+    #: the page was scanned bilevel: its archival image goes back to 1 bit (CCITT G4)
+    bilevel: bool = False
 
 
 def ocr_image(
@@ -65,6 +67,7 @@ def ocr_image(
     lines run up and down, and those whose OCR came back with a low confidence, which
     is what an upside-down page gives.
     """
+    bilevel = img.mode == "1"
     prepared = imaging.prepare(img, dpi)
     img, dpi, glyphs = prepared.image, prepared.dpi, prepared.glyphs
     skew, sideways = imaging.skew_and_sideways(img)
@@ -104,6 +107,7 @@ def ocr_image(
         dpi,
         page.words,
         str(pdf_path),
+        bilevel,
     )
 
 
