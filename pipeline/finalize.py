@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import os
-import re
 import shutil
 import time
 from pathlib import Path
@@ -22,7 +21,6 @@ from pipeline.ingest import DUPLICATE, STORED, Job, Outcome, record_blob, work_d
 from pipeline.pages import PageResult
 from pipeline.store import disk_errors
 
-_SUBJECT_RE = re.compile(r"主\s*旨\s*[:：]\s*(.+)")
 #: a commit that clashes with a concurrent writer (not with a duplicate) is tried this often
 COMMIT_ATTEMPTS = 4
 
@@ -120,18 +118,6 @@ def save_pdf(pdf: pikepdf.Pdf, out: Path) -> None:
         writer = _QuietWriter(fh)
         pdf.save(cast(BinaryIO, writer), linearize=False, deterministic_id=True)
         writer.finish()
-
-
-def guess_title(results: list[PageResult]) -> str | None:
-    """The subject line (主旨) of an official document, else the first text line."""
-    for page in results:
-        if m := _SUBJECT_RE.search(page.text):
-            return m.group(1).strip()[:200]
-    for page in results:
-        for line in page.text.splitlines():
-            if len(line.strip()) >= 2:
-                return line.strip()[:200]
-    return None
 
 
 def finalize(archive: Archive, job: Job, results: list[PageResult], batch_id: int) -> Outcome:
@@ -238,7 +224,7 @@ def _document(
         media_type=job.media_type,
         page_count=job.page_count,
         lang="",
-        title=guess_title(results),
+        title=m.title if m else None,  # else pipeline.titles, after the record type
         division=m.division if m else None,
         box=m.box if m else None,
         folder=m.folder if m else None,

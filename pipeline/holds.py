@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from pipeline import audit
 from pipeline.auth import Actor, Perm
-from pipeline.db.models import Document, FileAssignment, Hold, RecordFile
+from pipeline.db.models import MAX_INT, Document, FileAssignment, Hold, RecordFile
 from pipeline.errors import ConfigError, NotFound, NotPermitted
 
 
@@ -46,7 +46,8 @@ def _check_target(session: Session, scope: HoldScope, target: str) -> None:
             raise ConfigError(f"a class code is 2 to 10 digits in pairs, got {target!r}")
         return
     model = Document if scope is HoldScope.document else RecordFile
-    if not target.isdigit() or session.get(model, int(target)) is None:
+    if not (target.isdecimal() and int(target) <= MAX_INT) \
+            or session.get(model, int(target)) is None:
         raise NotFound(f"no {scope.value} {target}")
 
 

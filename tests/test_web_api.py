@@ -154,9 +154,9 @@ def test_staff_cannot_find_a_confidential_document(web_app: FastAPI,
                                                    web_archive: tuple[Archive, WebData]) -> None:
     secret = web_archive[1].confidential_id
     staff, officer = browser(web_app, "staff"), browser(web_app, "officer1")
-    assert "共 0 頁符合" in staff.get(f"/search?q={CONFIDENTIAL_PHRASE}").text
+    assert "共 0 件文件符合" in staff.get(f"/search?q={CONFIDENTIAL_PHRASE}").text
     found = officer.get(f"/search?q={CONFIDENTIAL_PHRASE}").text
-    assert "共 1 頁符合" in found and f"/documents/{secret}?page=1" in found
+    assert "共 1 件文件符合" in found and f"/documents/{secret}?page=1" in found
     api_staff = TestClient(web_app).get(f"/api/search?q={CONFIDENTIAL_PHRASE}",
                                         headers=bearer(web_app, "staff")).json()
     assert api_staff["total"] == 0 and api_staff["hits"] == []
@@ -559,4 +559,4 @@ def test_execute_after_two_approvals_leaves_a_tombstone(
     for path in (f"/documents/{data.disposal_doc_id}/pages/1.png",
                  f"/documents/{data.disposal_doc_id}/download/archival"):
         assert officer.get(path).status_code == 404
-    assert "共 0 頁符合" in officer.get("/search?q=警示圍籬").text  # gone from the index
+    assert "共 0 件文件符合" in officer.get("/search?q=警示圍籬").text  # gone from the index

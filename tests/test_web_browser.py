@@ -113,7 +113,7 @@ def test_staff_search_opens_the_right_page_with_the_hit_highlighted(
     assert page.locator("li.hit").count() == 10 and page.locator(".facet").count() >= 2
     shot(page, "web-search.png", full_page=False)
     _search(page, PAGE_PHRASE)
-    assert "共 1 頁符合" in page.inner_text("#total")
+    assert "共 1 件文件符合" in page.inner_text("#total")
     assert page.inner_text(".snippet mark") == PAGE_PHRASE
     with page.expect_navigation():
         page.click("a.hit-title")
@@ -138,7 +138,7 @@ def test_staff_without_clearance_neither_finds_nor_opens_a_confidential_document
     secret = web_archive[1].confidential_id
     staff = person(chromium, live_server, "staff")
     _search(staff, CONFIDENTIAL_PHRASE)
-    assert "共 0 頁符合" in staff.inner_text("#total")
+    assert "共 0 件文件符合" in staff.inner_text("#total")
     assert staff.locator(".facet").count() == 0
     for path in (f"/documents/{secret}", f"/documents/{secret}/pages/1.png",
                  f"/documents/{secret}/download/original"):
@@ -146,7 +146,7 @@ def test_staff_without_clearance_neither_finds_nor_opens_a_confidential_document
     assert staff.request.get(f"/api/documents/{secret}").status == 401  # no cookie auth
     officer = person(chromium, live_server, "officer1")
     _search(officer, CONFIDENTIAL_PHRASE)
-    assert "共 1 頁符合" in officer.inner_text("#total")
+    assert "共 1 件文件符合" in officer.inner_text("#total")
     assert officer.goto(f"/documents/{secret}").status == 200
 
 

@@ -17,9 +17,19 @@ from sqlalchemy.orm import Session
 from pipeline import audit, lifecycle
 from pipeline.archive import Archive
 from pipeline.auth import Actor, Perm
+from pipeline.errors import RecordsError
 from pipeline.retention.schedule import Schedule
 from web import auth as web_auth
-from web.i18n import LANG_COOKIE, Translator, label, pick_lang, show_date, show_datetime, translator
+from web.i18n import (
+    LANG_COOKIE,
+    Translator,
+    error_text,
+    label,
+    pick_lang,
+    show_date,
+    show_datetime,
+    translator,
+)
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
 TEMPLATES.env.globals.update(label=label, Perm=Perm)
@@ -50,6 +60,10 @@ class Ctx:
             yield session
             lifecycle.restage(self.archive.search, session)
         self.archive.search.flush()
+
+    def error(self, exc: RecordsError) -> str:
+        """A core error as this user's language says it."""
+        return error_text(self.lang, exc)
 
     def flash(self, kind: str, text: str) -> None:
         self.request.session.setdefault(FLASH_KEY, []).append([kind, text])

@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Protocol
 
 from pipeline.dates import to_roc, to_roc_short
+from pipeline.errors import RecordsError
 
 LANGS = ("zh-TW", "en")
 DEFAULT_LANG = "zh-TW"
@@ -35,6 +36,20 @@ STRINGS: dict[str, tuple[str, str]] = {
     "nav.holds": ("凍結", "Holds"),
     "nav.audit": ("稽核軌跡", "Audit trail"),
     "nav.api": ("API 文件", "API docs"),
+    "nav.lockouts": ("登入鎖定", "Lockouts"),
+    "lockouts.title": ("登入鎖定", "Login lockouts"),
+    "lockouts.policy": ("同一帳號 {window} 分鐘內登入失敗 {account} 次、或同一來源位址失敗 "
+                        "{address} 次，即鎖定 {lockout} 分鐘；鎖定期間即使密碼正確亦拒絕登入。",
+                        "{account} failed log-ins of one account, or {address} from one "
+                        "client address, within {window} minutes lock it for {lockout} "
+                        "minutes; while locked even the right password is refused."),
+    "lockouts.key": ("帳號／位址", "Account or address"),
+    "lockouts.until": ("鎖定至", "Locked until"),
+    "lockouts.lift": ("解除鎖定", "Lift the lockout"),
+    "lockouts.lifted": ("已解除 {key} 的鎖定。", "Lockout of {key} lifted."),
+    "lockouts.empty": ("目前沒有被鎖定的帳號或位址。", "No account or address is locked."),
+    "lockscope.account": ("帳號", "account"),
+    "lockscope.address": ("來源位址", "client address"),
     "nav.logout": ("登出", "Log out"),
     "nav.language": ("English", "中文"),
     "login.title": ("登入", "Log in"),
@@ -50,7 +65,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "search.title": ("全文檢索", "Full-text search"),
     "search.placeholder": ("關鍵字、文號、日期…", "Words, numbers, a \"quoted phrase\"…"),
     "search.submit": ("檢索", "Search"),
-    "search.results": ("共 {n} 頁符合", "{n} pages match"),
+    "search.results": ("共 {n} 件文件符合", "{n} documents match"),
     "search.none": ("查無資料。", "Nothing found."),
     "search.sort": ("排序", "Sort"),
     "search.sort.relevance": ("相關度", "Relevance"),
@@ -60,8 +75,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "search.clear": ("清除篩選", "Clear filters"),
     "search.prev": ("上一頁", "Previous"),
     "search.next": ("下一頁", "Next"),
-    "search.page_of": ("第 {a}–{b} 筆", "Hits {a}–{b}"),
+    "search.page_of": ("第 {a}–{b} 件", "Documents {a}–{b}"),
     "search.hit_page": ("第 {n} 頁", "page {n}"),
+    "search.hit_pages": ("符合的頁次：", "Matching pages: "),
+    "search.doc_no": ("文件編號 {n}", "document {n}"),
     "field.class_code": ("分類", "Class"),
     "field.division": ("單位", "Division"),
     "field.year": ("年度（民國）", "Year (ROC)"),
@@ -173,9 +190,29 @@ STRINGS: dict[str, tuple[str, str]] = {
     "common.yes": ("是", "yes"),
     "common.no": ("否", "no"),
     "common.user": ("使用者", "User"),
-    "error.title": ("錯誤", "Error"),
-    "error.404": ("查無此資料。", "Not found."),
+    "error.title": ("發生錯誤", "Error"),
+    "error.title.400": ("輸入有誤", "Invalid request"),
+    "error.title.401": ("需要登入", "Login required"),
+    "error.title.403": ("沒有權限", "Not allowed"),
+    "error.title.404": ("找不到網頁或資料", "Not found"),
+    "error.title.405": ("不支援的操作", "Method not allowed"),
+    "error.title.409": ("依規定不可執行", "Refused by a records rule"),
+    "error.title.503": ("服務暫時無法使用", "Service unavailable"),
+    "error.back": ("回到檢索", "Back to search"),
+    "error.400": ("網址或表單中的資料格式不正確或超出範圍，請檢查後再試。",
+                  "A value in the address or the form is malformed or out of range."),
+    "error.404": ("查無此資料或網頁。", "Not found."),
     "error.403": ("您的角色無此權限。", "Your role may not do this."),
+    "error.405": ("此網址不接受這種操作。", "This address does not accept this method."),
+    "error.409": ("依檔案管理規定，此動作目前不可執行。",
+                  "A records rule does not allow this now."),
+    "error.503": ("資料庫、檔案庫或檢索索引暫時無法存取，請稍後再試。",
+                  "The database, store or search index is unreachable; try again later."),
+    "error.http": ("無法處理這個要求。", "The request could not be handled."),
+    "error.invalid": ("網址或表單中的資料格式不正確或超出範圍，請檢查後再試。",
+                      "A value in the address or the form is malformed or out of range."),
+    "error.internal": ("系統發生錯誤，請通知系統管理者。",
+                       "Something went wrong; please tell the administrator."),
     "error.csrf": ("表單已失效（缺少或錯誤的 CSRF 權杖），請重新整理後再試。",
                    "The form is stale (missing or wrong CSRF token): reload and try again."),
     "flash.done": ("已完成。", "Done."),
@@ -214,6 +251,57 @@ STRINGS: dict[str, tuple[str, str]] = {
     "item.executed": ("已銷毀", "executed"),
     "item.withdrawn": ("已撤出", "withdrawn"),
 }
+
+
+#: message codes of :class:`pipeline.errors.RecordsError` -> (zh-TW, en); ``{name}`` are
+#: the error's parameters
+ERRORS: dict[str, tuple[str, str]] = {
+    "auth.failed": ("帳號或密碼錯誤，或帳號已停用。",
+                    "Wrong name or password, or the user is disabled."),
+    "auth.locked": ("登入失敗次數過多，已暫時鎖定至 {until}；請稍後再試或請系統管理者解除。",
+                    "Too many failed log-ins: locked until {until}; wait, or ask an admin "
+                    "to lift it."),
+    "perm.denied": ("您的角色無此權限（{perm}）。", "Your role may not do this ({perm})."),
+    "password.too_short": ("密碼至少需要 {min} 個字元。",
+                           "A password needs at least {min} characters."),
+    "password.common": ("這個密碼太常見（列於常用密碼清單），請改用其他密碼。",
+                        "This password is on the list of commonly used passwords."),
+    "password.is_name": ("密碼不可與帳號相同。", "The password must not be the user name."),
+    "lockout.not_found": ("{key} 目前沒有被鎖定。", "{key} is not locked."),
+    "search.bad_year": ("年度須為民國 1–999 年或西元 1912–9999 年（收到「{value}」）。",
+                        "A year is ROC 1-999 or 1912-9999 (got \"{value}\")."),
+    "search.too_long": ("檢索字串過長：最多 {max} 個字元（目前 {n} 個）。",
+                        "The query is too long: at most {max} characters ({n} given)."),
+    "search.too_many_terms": ("檢索詞過多：最多 {max} 個詞（目前 {n} 個）。",
+                              "Too many search terms: at most {max} ({n} given)."),
+    "document.not_found": ("查無文件 {id}。", "No document {id}."),
+}
+#: what a person is told of an error whose code is unknown, by kind of error
+GENERIC_ERRORS = {"NotFound": "error.404", "AccessDenied": "error.403",
+                  "NotPermitted": "error.409", "ConfigError": "error.400",
+                  "StorageError": "error.503"}
+
+
+def error_text(lang: str, exc: RecordsError) -> str:
+    """The message of a core error in this language: its code translated with its
+    parameters, else (in English) the error's own text, else the kind's general message."""
+    pair = ERRORS.get(exc.code or "")
+    if pair is not None:
+        values = {k: _shown(v, lang) for k, v in exc.params.items()}
+        return pair[0 if lang == DEFAULT_LANG else 1].format(**values)
+    if lang != DEFAULT_LANG and str(exc):
+        return str(exc)
+    kind = next((GENERIC_ERRORS[k.__name__] for k in type(exc).__mro__
+                 if k.__name__ in GENERIC_ERRORS), "error.internal")
+    return translator(lang)(kind)
+
+
+def _shown(value: object, lang: str) -> object:
+    if isinstance(value, datetime):
+        return show_datetime(value, lang)
+    if isinstance(value, date):
+        return show_date(value, lang)
+    return value
 
 
 def pick_lang(query_lang: str | None, cookie_lang: str | None) -> str:
