@@ -8,6 +8,7 @@ no daylight saving).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Protocol
 
@@ -250,6 +251,57 @@ STRINGS: dict[str, tuple[str, str]] = {
     "item.approved": ("已核准", "approved"),
     "item.executed": ("已銷毀", "executed"),
     "item.withdrawn": ("已撤出", "withdrawn"),
+    "perm.ingest": ("匯入掃描檔", "ingest"),
+    "perm.search": ("檢索", "search"),
+    "perm.classify": ("分類與歸檔", "classify"),
+    "perm.sweep": ("保存年限檢核", "sweep"),
+    "perm.appraise": ("鑑定", "appraise"),
+    "perm.hold": ("設定凍結", "hold"),
+    "perm.view_disposal": ("檢視銷毀目錄", "view the destruction list"),
+    "perm.comment": ("提出意見", "comment"),
+    "perm.approve": ("核准銷毀", "approve"),
+    "perm.execute": ("執行銷毀", "execute"),
+    "perm.declassify": ("解密", "declassify"),
+    "perm.transfer": ("移轉", "transfer"),
+    "perm.audit_read": ("檢視稽核軌跡", "read the audit trail"),
+    "perm.manage_users": ("管理使用者", "manage users"),
+    "ext.pending": ("待決定", "pending"),
+    "ext.granted": ("已核准", "granted"),
+    "ext.refused": ("未核准", "refused"),
+    "transfer.exported": ("已匯出，待接收", "exported"),
+    "transfer.confirmed": ("已確認接收", "received"),
+    "transfer.cancelled": ("已取消", "cancelled"),
+    "blocked.in an open transfer": ("已在進行中的移轉內", "in an open transfer"),
+    "blocked.not all documents are flagged": ("案卷內尚有文件未列入移轉",
+                                              "not all documents are flagged"),
+    "blocked.confidential: not declassified": ("機密檔案，尚未解密",
+                                               "confidential: not declassified"),
+    "source.ocr": ("文字辨識", "OCR"),
+    "source.text": ("PDF 內嵌文字", "PDF text layer"),
+    "media.application/pdf": ("PDF", "PDF"),
+    "media.image/tiff": ("TIFF 影像", "TIFF image"),
+    "media.image/png": ("PNG 影像", "PNG image"),
+    "media.image/jpeg": ("JPEG 影像", "JPEG image"),
+    "method.rules": ("規則", "rules"),
+    "method.model": ("模型", "model"),
+    "method.hybrid": ("規則與模型", "rules and model"),
+    "method.review": ("人工審核", "review"),
+    "review.no_evidence": ("無明顯依據", "no evidence"),
+    "review.done": ("文件 {id}：分類號 {code}（{status}）",
+                    "Document {id}: class {code} ({status})"),
+    "disposal.item_no": ("項目 {n}", "Item {n}"),
+    "disposal.done": ("項目 {id}：{status}", "Item {id}: {status}"),
+    "disposal.approved_flash": ("已登錄您對項目 {id} 的核准（目前：{status}）。",
+                                "Your approval of item {id} is recorded (now: {status})."),
+    "disposal.executed": ("項目 {id} 已銷毀，銷毀證明編號 {cert}。",
+                          "Item {id} destroyed: certificate {cert}."),
+    "holds.placed": ("已設定凍結 {id}。", "Hold {id} placed."),
+    "holds.released": ("已解除", "Released"),
+    "holds.released_one": ("已解除凍結 {id}。", "Hold {id} released."),
+    "transfer.exported_one": ("移轉 {id} 已匯出（{files} 個案卷）。",
+                              "Transfer {id} exported ({files} files)."),
+    "transfer.done": ("移轉 {id}：{status}", "Transfer {id}: {status}"),
+    "audit.filter_hint": ("點選下表的「對象」即可篩選", "document:5, disposal_item:2"),
 }
 
 
@@ -261,7 +313,7 @@ ERRORS: dict[str, tuple[str, str]] = {
     "auth.locked": ("登入失敗次數過多，已暫時鎖定至 {until}；請稍後再試或請系統管理者解除。",
                     "Too many failed log-ins: locked until {until}; wait, or ask an admin "
                     "to lift it."),
-    "perm.denied": ("您的角色無此權限（{perm}）。", "Your role may not do this ({perm})."),
+    "perm.denied": ("您的角色沒有「{perm}」的權限。", "Your role may not {perm}."),
     "password.too_short": ("密碼至少需要 {min} 個字元。",
                            "A password needs at least {min} characters."),
     "password.common": ("這個密碼太常見（列於常用密碼清單），請改用其他密碼。",
@@ -275,6 +327,31 @@ ERRORS: dict[str, tuple[str, str]] = {
     "search.too_many_terms": ("檢索詞過多：最多 {max} 個詞（目前 {n} 個）。",
                               "Too many search terms: at most {max} ({n} given)."),
     "document.not_found": ("查無文件 {id}。", "No document {id}."),
+    "reason.required": ("請填寫理由。", "A reason is required."),
+    "disposal.not_queued": ("項目 {id} 目前為「{status}」，不在待核准狀態。",
+                            "Item {id} is {status}, not awaiting approval."),
+    "disposal.not_open": ("項目 {id} 目前為「{status}」，已不在銷毀目錄上。",
+                          "Item {id} is {status}: no longer on the list."),
+    "disposal.approval_fields": ("核准須填寫理由及檔案管理局的核准文號。",
+                                 "An approval needs a reason and the authority's letter number."),
+    "disposal.same_officer": ("您已核准過項目 {id}；須由另一位檔案管理人員核准。",
+                              "You approved item {id} already: a second, different records "
+                              "officer must approve."),
+    "disposal.other_reference": ("項目 {id} 已依核准文號 {ref} 核准，請引用相同文號。",
+                                 "Item {id} was approved under {ref}: cite the same reference."),
+    "disposal.extension_pending": ("延長保存申請 {id} 尚待決定，請先處理。",
+                                   "Extension request {id} is pending: decide it first."),
+    "disposal.not_executable": ("項目 {id} 目前不能執行銷毀：{problems}",
+                                "Item {id} cannot be executed: {problems}"),
+    "review.not_reviewable": ("文件 {id} 目前為「{status}」，只有尚未歸檔的文件可以審核。",
+                              "Document {id} is {status}: only documents not yet filed can be "
+                              "reviewed."),
+    "review.no_proposal": ("文件 {id} 沒有系統建議分類，請選擇「更正為」。",
+                           "Document {id} has no proposed class: correct it instead."),
+    "hold.blocks": ("受凍結 {holds} 限制：解除前不得進行銷毀程序。",
+                    "Under hold {holds}: nothing moves toward disposal until released."),
+    "hold.released": ("凍結 {id} 已解除過了。", "Hold {id} was released already."),
+    "hold.no_target": ("查無凍結對象「{target}」。", "No such hold target: {target}."),
 }
 #: what a person is told of an error whose code is unknown, by kind of error
 GENERIC_ERRORS = {"NotFound": "error.404", "AccessDenied": "error.403",
@@ -282,18 +359,32 @@ GENERIC_ERRORS = {"NotFound": "error.404", "AccessDenied": "error.403",
                   "StorageError": "error.503"}
 
 
-def error_text(lang: str, exc: RecordsError) -> str:
+def error_text(lang: str, exc: RecordsError,
+               say: Callable[[str], str] | None = None) -> str:
     """The message of a core error in this language: its code translated with its
-    parameters, else (in English) the error's own text, else the kind's general message."""
+    parameters (``say`` translates sentences of a list parameter), else (in English) the
+    error's own text, else the kind's general message."""
     pair = ERRORS.get(exc.code or "")
     if pair is not None:
-        values = {k: _shown(v, lang) for k, v in exc.params.items()}
+        values = {k: "；".join(say(str(x)) if say else str(x) for x in v)
+                  if isinstance(v, list) else _shown(v, lang) for k, v in exc.params.items()}
+        values = {k: _status_word(k, v, lang) for k, v in values.items()}
         return pair[0 if lang == DEFAULT_LANG else 1].format(**values)
     if lang != DEFAULT_LANG and str(exc):
         return str(exc)
     kind = next((GENERIC_ERRORS[k.__name__] for k in type(exc).__mro__
                  if k.__name__ in GENERIC_ERRORS), "error.internal")
     return translator(lang)(kind)
+
+
+def _status_word(key: str, value: object, lang: str) -> object:
+    """A state or permission named in a message: its label in the language."""
+    prefixes = {"status": ("status", "item", "transfer"), "perm": ("perm",)}.get(key, ())
+    t = translator(lang)
+    for prefix in prefixes:
+        if f"{prefix}.{value}" in STRINGS:
+            return t(f"{prefix}.{value}")
+    return value
 
 
 def _shown(value: object, lang: str) -> object:

@@ -150,7 +150,7 @@ def review_items(session: Session, actor: Actor, schedule: Schedule) -> list[dic
         assert doc is not None
         out.append({**item.to_dict(), "original_name": doc.original_name,
                     "division": doc.division, "document_date": doc.document_date,
-                    "why": explain_line(item.explanation),
+                    "why": explain_line(item.explanation), "explanation": item.explanation,
                     "alternatives": item.explanation.get("alternatives", [])})
     return out
 
@@ -198,9 +198,10 @@ def reject_item(session: Session, actor: Actor, item: DisposalItem, reason: str,
                 authority_ref: str) -> None:
     """Take an item off the destruction list (its documents return to ``archived``)."""
     if item.status not in disposal.OPEN:
-        raise NotPermitted(f"disposal item {item.id} is {item.status}")
+        raise NotPermitted(f"disposal item {item.id} is {item.status}",
+                           code="disposal.not_open", id=item.id, status=item.status)
     if not reason.strip():
-        raise ConfigError("a rejection needs a reason")
+        raise ConfigError("a rejection needs a reason", code="reason.required")
     ref = f" ({authority_ref.strip()})" if authority_ref.strip() else ""
     disposal.withdraw(session, actor, item, f"rejected: {reason.strip()}{ref}")
 

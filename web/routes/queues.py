@@ -23,6 +23,7 @@ from pipeline.holds import HoldKind, HoldScope
 from web import services
 from web.auth import check_csrf
 from web.context import Ctx, page_ctx, url_with
+from web.i18n import label
 from web.params import Id, OptionalId
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
@@ -63,7 +64,8 @@ def review_decide(ctx: PageCtx, document_id: Id, action: Annotated[str, Form()],
     def change(session: Session) -> str:
         doc = services.review_decide(session, ctx.user, ctx.schedule, document_id, code,
                                      file_now, reason.strip())
-        return f"#{doc.id}: {doc.class_code} ({doc.status})"
+        return ctx.t("review.done", id=doc.id, code=doc.class_code,
+                     status=label(ctx.t, "status", doc.status))
 
     return act(ctx, "/review", change)
 
@@ -84,7 +86,8 @@ def disposal_approve(ctx: PageCtx, item_id: Id, reason: Annotated[str, Form()],
     def change(session: Session) -> str:
         services.visible_item(session, ctx.user, item_id)
         item = disposal.approve(session, ctx.user, item_id, reason, authority_ref)
-        return f"#{item.id}: {item.status}"
+        return ctx.t("disposal.approved_flash", id=item.id,
+                     status=label(ctx.t, "item", item.status))
 
     return act(ctx, "/disposal", change)
 
@@ -95,7 +98,7 @@ def disposal_reject(ctx: PageCtx, item_id: Id, reason: Annotated[str, Form()],
     def change(session: Session) -> str:
         item = services.visible_item(session, ctx.user, item_id)
         services.reject_item(session, ctx.user, item, reason, authority_ref)
-        return f"#{item.id}: {item.status}"
+        return ctx.t("disposal.done", id=item.id, status=label(ctx.t, "item", item.status))
 
     return act(ctx, "/disposal", change)
 
@@ -121,7 +124,7 @@ def disposal_execute(ctx: PageCtx, item_id: Id,
     except RecordsError as exc:
         ctx.flash("error", ctx.error(exc))
     else:
-        ctx.flash("ok", f"#{item_id}: certificate {result.certificate_id}")
+        ctx.flash("ok", ctx.t("disposal.executed", id=item_id, cert=result.certificate_id))
     return ctx.redirect("/disposal")
 
 
@@ -145,21 +148,22 @@ def transfer_export(ctx: PageCtx) -> Response:
     except RecordsError as exc:
         ctx.flash("error", ctx.error(exc))
     else:
-        ctx.flash("ok", f"transfer {result.transfer_id}: {result.bag}")
+        ctx.flash("ok", ctx.t("transfer.exported_one", id=result.transfer_id,
+                              files=len(getattr(result, "files", []) or [])))
     return ctx.redirect("/transfer")
 
 
 @router.post("/transfer/{transfer_id}/confirm")
 def transfer_confirm(ctx: PageCtx, transfer_id: Id,
                      receipt_ref: Annotated[str, Form()]) -> Response:
-    return act(ctx, "/transfer", lambda s: str(
-        transfer.confirm(s, ctx.user, transfer_id, receipt_ref).status))
+    return act(ctx, "/transfer", lambda s: ctx.t("transfer.done", id=transfer_id, status=label(
+        ctx.t, "transfer", transfer.confirm(s, ctx.user, transfer_id, receipt_ref).status)))
 
 
 @router.post("/transfer/{transfer_id}/cancel")
 def transfer_cancel(ctx: PageCtx, transfer_id: Id, reason: Annotated[str, Form()]) -> Response:
-    return act(ctx, "/transfer", lambda s: str(
-        transfer.cancel(s, ctx.user, transfer_id, reason).status))
+    return act(ctx, "/transfer", lambda s: ctx.t("transfer.done", id=transfer_id, status=label(
+        ctx.t, "transfer", transfer.cancel(s, ctx.user, transfer_id, reason).status)))
 
 
 # ── holds ────────────────────────────────────────────────────────────────────────────
@@ -183,14 +187,15 @@ def hold_place(ctx: PageCtx, kind: Annotated[HoldKind, Form()],
         resolved = services.hold_target(session, ctx.user, scope, target.strip())
         hold = holds.place(session, ctx.user, kind, scope, resolved, reason,
                            reference.strip() or None)
-        return f"hold {hold.id}"
+        return ctx.t("holds.placed", id=hold.id)
 
     return act(ctx, "/holds", change)
 
 
 @router.post("/holds/{hold_id}/release")
 def hold_release(ctx: PageCtx, hold_id: Id, reason: Annotated[str, Form()]) -> Response:
-    return act(ctx, "/holds", lambda s: f"hold {holds.release(s, ctx.user, hold_id, reason).id}")
+    return act(ctx, "/holds", lambda s: ctx.t(
+        "holds.released_one", id=holds.release(s, ctx.user, hold_id, reason).id))
 
 
 # ── audit trail ──────────────────────────────────────────────────────────────────────
