@@ -282,9 +282,9 @@ def test_disposal_needs_two_different_officers(web_app: FastAPI,
     officer1, officer2 = browser(web_app, "officer1"), browser(web_app, "officer2")
     assert 'class="flash ok"' in _approve(officer1, item)
     again = _approve(officer1, item)
-    assert "a second, different records officer must approve" in again
+    assert "須由另一位檔案管理人員核准" in again
     staff = browser(web_app, "staff")
-    assert "may not approve" in _approve(staff, item)
+    assert "沒有「核准銷毀」的權限" in _approve(staff, item)
     assert item_of(archive, item)[0] == "queued"
     _approve(officer2, item)
     assert item_of(archive, item)[0] == "approved"
@@ -364,13 +364,14 @@ def test_hold_placed_in_the_page_blocks_approval(web_app: FastAPI,
             "csrf_token": csrf_of(auditor, "/holds")}
     auditor.post("/holds", data=form)
     assert "審計查核中" in auditor.get("/holds").text
-    assert "under hold" in _approve(browser(web_app, "officer1"), data.disposal_item_id)
+    assert "受凍結" in _approve(browser(web_app, "officer1"), data.disposal_item_id)
 
 
 def test_audit_trail_page_and_verification(web_app: FastAPI) -> None:
     auditor = browser(web_app, "auditor")
     page = auditor.get("/audit?verify=true").text
-    assert 'id="verify"' in page and "稽核紀錄完整" in page and "lifecycle.classify" in page
+    assert 'id="verify"' in page and "稽核紀錄完整" in page and ">分類<" in page
+    assert "lifecycle.classify" in auditor.get("/audit?lang=en").text
 
 
 # ── API shapes are the CLI's ─────────────────────────────────────────────────────────

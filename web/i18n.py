@@ -214,7 +214,7 @@ STRINGS: dict[str, tuple[str, str]] = {
                       "A value in the address or the form is malformed or out of range."),
     "error.internal": ("系統發生錯誤，請通知系統管理者。",
                        "Something went wrong; please tell the administrator."),
-    "error.csrf": ("表單已失效（缺少或錯誤的 CSRF 權杖），請重新整理後再試。",
+    "error.csrf": ("表單已失效（安全驗證碼不符），請重新整理頁面後再試。",
                    "The form is stale (missing or wrong CSRF token): reload and try again."),
     "flash.done": ("已完成。", "Done."),
     "role.clerk": ("檔案管理員（掃描）", "Archives clerk"),
