@@ -1,7 +1,7 @@
 """login throttle: failed log-ins per account and per client address, lockouts
 
 Revision ID: 0008
-Revises: 0004
+Revises: 0010
 """
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from alembic import op
 
 
 revision = '0008'
-down_revision = '0004'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 
