@@ -36,6 +36,7 @@ from pipeline.db.models import (
     DestructionCertificate,
     DisposalItem,
     Document,
+    DocumentPart,
     FileAssignment,
     StoredFile,
     Tombstone,
@@ -139,7 +140,9 @@ def _claim(session: Session, item: DisposalItem) -> None:
 
 
 def _blob_rows(session: Session, doc: Document) -> list[StoredFile]:
-    ids = dict.fromkeys(i for i in (doc.original_file_id, doc.archival_file_id) if i is not None)
+    parts = session.scalars(select(DocumentPart.file_id).where(DocumentPart.document_id == doc.id))
+    ids = dict.fromkeys(i for i in (doc.original_file_id, doc.archival_file_id, *parts)
+                        if i is not None)  # a born-digital package's parts go with it
     return [row for i in ids if (row := session.get(StoredFile, i)) is not None]
 
 
@@ -147,7 +150,9 @@ def _shared(session: Session, blob: StoredFile, doc: Document) -> bool:
     """Another live document uses the same blob (identical archival copies): keep it."""
     other = session.scalar(select(Document.id).where(
         Document.id != doc.id, Document.status != State.disposed,
-        (Document.original_file_id == blob.id) | (Document.archival_file_id == blob.id)).limit(1))
+        (Document.original_file_id == blob.id) | (Document.archival_file_id == blob.id)
+        | Document.id.in_(select(DocumentPart.document_id).where(DocumentPart.file_id == blob.id))
+    ).limit(1))
     return other is not None
 
 

@@ -37,7 +37,7 @@ def build_archival_pdf(archive: Archive, job: Job, results: list[PageResult], ou
     a deterministic /ID: the same pages give the same bytes, so a run that resumes after
     a crash stores the very blob the crashed run linked (no orphan).
     """
-    original = archive.store.path(job.page_source)
+    original = job.page_source(archive.store)
     spec: list[str] = []
     for page in results:
         spec += [str(original), str(page.number)] if page.pdf_path is None else [page.pdf_path, "1"]
@@ -174,7 +174,7 @@ def _store_archival(
 ) -> tuple[str, int, str] | None:
     """The PDF/A archival copy; None when the original is a born-digital PDF/A itself."""
     born_digital = all(r.pdf_path is None for r in results)
-    original = archive.store.path(job.relpath)
+    original = job.page_source(archive.store)  # a DI package: its reading copy
     if born_digital and job.media_type == "application/pdf" and _declares_pdfa(original):
         return None  # kept as it is; its conformance is recorded by the validation step
     info = _archival_info(archive, job, results)

@@ -55,8 +55,8 @@ class Job:
     manifest: ManifestEntry | None = None
     #: pages whose results are known when planning (a DI's pages, laid out from its XML)
     given_pages: dict[int, PageResult] = field(default_factory=dict)
-    #: store path of the PDF the pages are read from, when it is not the original
-    #: (a born-digital package's reading copy)
+    #: the PDF the pages are read from when it is not the original: a born-digital
+    #: package's reading copy, in the job's shared work folder (gone after finalize)
     pages_from: str | None = None
 
     @property
@@ -64,10 +64,9 @@ class Job:
         skip = self.layer_pages.keys() | self.given_pages.keys()
         return [n for n in range(1, self.page_count + 1) if n not in skip]
 
-    @property
-    def page_source(self) -> str:
-        """Store path of the file whose pages are processed."""
-        return self.pages_from or self.relpath
+    def page_source(self, store: ContentStore) -> Path:
+        """The file whose pages are processed."""
+        return Path(self.pages_from) if self.pages_from else store.path(self.relpath)
 
 
 @dataclass(frozen=True)
@@ -222,7 +221,7 @@ def process_chunk(
     job: Job, numbers: list[int], opts: PageOptions, store_root: Path, work_root: Path
 ) -> list[PageResult]:
     """Process some pages of a job; needs only the shared store and work folders."""
-    source = ContentStore(store_root).path(job.page_source)
+    source = job.page_source(ContentStore(store_root))
     with disk_errors(f"cannot write page files of {job.name} to {work_root}"):
         work = work_dir(work_root, job)
         return [_one_page(job, n, opts, source, work) for n in numbers]

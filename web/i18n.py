@@ -126,6 +126,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "doc.history": ("歷程", "Lifecycle history"),
     "doc.sign_offs": ("簽核紀錄（線上簽核）", "Sign-off chain (online signing)"),
     "field.sign_action": ("異動別", "Action"),
+    "field.doc_kind": ("文別", "Kind"),
+    "field.issuing_agency": ("發文機關", "Issuing agency"),
     "field.signer": ("簽核人員", "Signer"),
     "field.opinion": ("簽核意見", "Opinion"),
     "doc.holds": ("凍結中", "Under hold"),
