@@ -126,7 +126,8 @@ def _recheck(session: Session, schedule: Schedule, item: DisposalItem) -> None:
     docs = filing.documents_of(session, item.file)
     problems += [f"document {d.id} is {d.status}" for d in docs if d.status != State.approved]
     if problems:
-        raise NotPermitted(f"disposal item {item.id} cannot be executed: " + "; ".join(problems))
+        raise NotPermitted(f"disposal item {item.id} cannot be executed: " + "; ".join(problems),
+                           code="disposal.not_executable", id=item.id, problems=problems)
 
 
 def _claim(session: Session, item: DisposalItem) -> None:

@@ -280,7 +280,7 @@ def withdraw_item(session: Session, actor: Actor, item_id: int, reason: str) -> 
     actor.require(Perm.appraise)
     item = _open_item(session, item_id)
     if not reason.strip():
-        raise ConfigError("withdrawing an item needs a reason")
+        raise ConfigError("withdrawing an item needs a reason", code="reason.required")
     withdraw(session, actor, item, reason)
     return item
 
@@ -298,18 +298,24 @@ def _check_approval(session: Session, actor: Actor, item: DisposalItem, authorit
     if actor.user_id is None:
         raise AccessDenied("disposal approvals need a logged-in records officer")
     if item.status != ItemStatus.queued:
-        raise NotPermitted(f"disposal item {item.id} is {item.status}, not awaiting approval")
+        raise NotPermitted(f"disposal item {item.id} is {item.status}, not awaiting approval",
+                           code="disposal.not_queued", id=item.id, status=item.status)
     if not authority_ref.strip() or not reason.strip():
-        raise ConfigError("an approval needs a reason and the authority's approval letter number")
+        raise ConfigError("an approval needs a reason and the authority's approval letter number",
+                          code="disposal.approval_fields")
     earlier = approvals(session, item)
     if any(a.user_id == actor.user_id for a in earlier):
         raise NotPermitted(f"{actor.name} approved disposal item {item.id} already: a second, "
-                           "different records officer must approve")
+                           "different records officer must approve",
+                           code="disposal.same_officer", id=item.id)
     if earlier and earlier[0].authority_ref != authority_ref:
         raise NotPermitted(f"disposal item {item.id} was approved under "
-                           f"{earlier[0].authority_ref!r}; cite the same reference")
+                           f"{earlier[0].authority_ref!r}; cite the same reference",
+                           code="disposal.other_reference", id=item.id,
+                           ref=earlier[0].authority_ref)
     if pending := pending_extensions(session, item):
-        raise NotPermitted(f"extension request {pending[0].id} is pending: decide it first")
+        raise NotPermitted(f"extension request {pending[0].id} is pending: decide it first",
+                           code="disposal.extension_pending", id=pending[0].id)
     holds.ensure_free(session, filing.documents_of(session, item.file))
 
 

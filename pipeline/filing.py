@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from pipeline import audit
 from pipeline.auth import Actor, Perm
 from pipeline.dates import ROC_OFFSET, add_years, retention_due
-from pipeline.db.models import Document, FileAssignment, RecordFile, RetentionChange
+from pipeline.db.models import MAX_INT, Document, FileAssignment, RecordFile, RetentionChange
 from pipeline.errors import ConfigError, NotFound, NotPermitted
 from pipeline.lifecycle import State, get_document, transition
 from pipeline.retention.schedule import (
@@ -233,10 +233,10 @@ def get_file(session: Session, file_id: int) -> RecordFile:
 
 def find_file(session: Session, ref: str) -> RecordFile:
     """A file by id (``12``) or number (``113-020201-0001``)."""
-    if ref.isdigit():
+    if ref.isdecimal() and int(ref) <= MAX_INT:
         return get_file(session, int(ref))
     parts = ref.split("-")
-    if len(parts) != 3 or not all(p.isdigit() for p in parts):
+    if len(parts) != 3 or not all(p.isdecimal() and int(p) <= MAX_INT for p in parts):
         raise NotFound(f"no file {ref!r}: give an id or a number like 113-020201-0001")
     file = session.scalar(select(RecordFile).where(
         RecordFile.year == int(parts[0]), RecordFile.class_code == parts[1],

@@ -80,7 +80,8 @@ def _reviewable(session: Session, actor: Actor, document_id: int) -> Document:
         raise NotFound(f"no document {document_id}")
     if doc.status not in REVIEWABLE:
         raise NotPermitted(f"document {doc.id} is {doc.status}: only documents not yet filed "
-                           "can be reviewed")
+                           "can be reviewed", code="review.not_reviewable", id=doc.id,
+                           status=doc.status)
     return doc
 
 
@@ -89,7 +90,8 @@ def accept(session: Session, actor: Actor, schedule: Schedule, document_id: int,
     """The proposed class is right: confirm it."""
     doc = _reviewable(session, actor, document_id)
     if doc.class_code is None:
-        raise NotPermitted(f"document {doc.id} has no proposed class: use review correct --class")
+        raise NotPermitted(f"document {doc.id} has no proposed class: use review correct --class",
+                           code="review.no_proposal", id=doc.id)
     return _decide(session, actor, schedule, doc, doc.class_code, "accept", reason)
 
 

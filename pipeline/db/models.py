@@ -28,6 +28,10 @@ from sqlalchemy.types import TypeDecorator
 
 from pipeline.states import State
 
+#: the largest value of an ``Integer`` column (PostgreSQL's int4); ids and numbers above it
+#: cannot exist, and SQLite or PostgreSQL would raise an overflow on them
+MAX_INT = 2**31 - 1
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -349,6 +353,21 @@ class User(Base):
     active: Mapped[bool] = mapped_column(default=True)
     created_by: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class LoginThrottle(Base):
+    """Failed log-ins of one account or one client address and its lockout (pipeline.throttle)."""
+
+    __tablename__ = "login_throttle"
+    __table_args__ = (UniqueConstraint("scope", "key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: ``account`` (the name typed) or ``address`` (the client's IP address)
+    scope: Mapped[str] = mapped_column(String(16))
+    key: Mapped[str] = mapped_column(String(128))
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    window_start: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class AuthToken(Base):

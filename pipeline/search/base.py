@@ -17,11 +17,16 @@ from typing import Any, Protocol
 from sqlalchemy.orm import Session
 
 from pipeline.errors import ConfigError
+from pipeline.text import query_terms
 
 #: what a typed-field name looks like (it becomes part of a JSON path in the query)
 FIELD_KEY_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 #: clearance levels in increasing order; a user sees documents at or below theirs
 CLEARANCE_LEVELS = ("public", "internal", "confidential")
+#: bounds of a query: every term is a phrase query (8,000 terms took seconds), and
+#: nobody types more than a sentence or two into a search box
+MAX_QUERY_CHARS = 200
+MAX_QUERY_TERMS = 16
 #: typed fields counted as facets beside the document columns (tagged fields of 公文)
 FIELD_FACETS = ("doc_kind", "issuing_agency")
 
@@ -71,19 +76,35 @@ class SearchQuery:
     offset: int = 0
     sort: str = "relevance"  # relevance | date
 
+    def __post_init__(self) -> None:
+        if len(self.text) > MAX_QUERY_CHARS:
+            raise ConfigError(
+                f"the query is too long: at most {MAX_QUERY_CHARS} characters ({len(self.text)})",
+                code="search.too_long", max=MAX_QUERY_CHARS, n=len(self.text))
+        terms = len(query_terms(self.text))
+        if terms > MAX_QUERY_TERMS:
+            raise ConfigError(f"too many search terms: at most {MAX_QUERY_TERMS} ({terms})",
+                              code="search.too_many_terms", max=MAX_QUERY_TERMS, n=terms)
+
 
 @dataclass(frozen=True)
 class SearchHit:
+    """One document that matches: its best page (whose snippet is shown) and every page
+    of it that matches, in order."""
+
     document_id: int
     page: int
     score: float
     snippet: str
     title: str | None = None
     original_name: str | None = None
+    pages: tuple[int, ...] = ()
 
 
 @dataclass
 class SearchResult:
+    """``total`` counts documents, as the facets do; ``hits`` is one page of documents."""
+
     total: int
     hits: list[SearchHit]
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
@@ -107,7 +128,7 @@ class SearchBackend(Protocol):
         """Deliver staged changes after commit (a no-op for the embedded index)."""
 
     def search(self, session: Session, query: SearchQuery) -> SearchResult:
-        """Ranked page hits with highlighted snippets."""
+        """Ranked documents, each with its matching pages and a highlighted snippet."""
 
     def indexed_document_ids(self, session: Session) -> set[int]:
         """Every document id present in the index (for drift checks)."""
