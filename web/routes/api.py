@@ -19,6 +19,7 @@ from pipeline import audit, auth, destruction, disposal, filing, holds, review, 
 from pipeline.auth import Perm
 from pipeline.errors import AccessDenied, NotFound
 from pipeline.holds import HoldKind, HoldScope
+from pipeline.search.base import clears
 from web import access, dashboard, services
 from web.auth import Unauthenticated
 from web.context import Ctx, anonymous_ctx, api_ctx
@@ -143,7 +144,7 @@ def download(ctx: ApiCtx, document_id: int, kind: str) -> FileResponse:
 @router.get("/status", summary="Like `records status --json` (operators, full clearance)")
 def status(ctx: ApiCtx) -> Json:
     if not (ctx.user.can(Perm.ingest) or ctx.user.can(Perm.audit_read)) \
-            or ctx.user.clearance != "confidential":
+            or not clears(ctx.user.clearance, "confidential"):
         raise AccessDenied("the archive status counts every record: operators with full "
                            "clearance only")
     return archive_status(ctx.archive)
@@ -190,7 +191,8 @@ def disposal_queue(ctx: ApiCtx) -> Json:
 def disposal_approve(ctx: ApiCtx, item_id: int, body: ApproveBody) -> Json:
     with ctx.session() as session:
         services.visible_item(session, ctx.user, item_id)
-        item = disposal.approve(session, ctx.user, item_id, body.reason, body.authority_ref)
+        item = disposal.approve(session, ctx.user, ctx.schedule, item_id, body.reason,
+                                body.authority_ref)
         return {"items": [{"id": item.id, "status": item.status}]}
 
 
@@ -229,7 +231,7 @@ def hold_release(ctx: ApiCtx, hold_id: int, body: ReleaseBody) -> Json:
 def transfer_candidates(ctx: ApiCtx) -> Json:
     ctx.user.require(Perm.transfer)
     with ctx.session() as session:
-        ready, blocked = transfer.candidates(session)
+        ready, blocked = transfer.candidates(session, ctx.schedule)
         return {"ready": [filing.file_dict(session, f) for f in ready], "blocked": blocked}
 
 

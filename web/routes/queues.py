@@ -82,7 +82,7 @@ def disposal_approve(ctx: PageCtx, item_id: int, reason: Annotated[str, Form()],
                      authority_ref: Annotated[str, Form()]) -> Response:
     def change(session: Session) -> str:
         services.visible_item(session, ctx.user, item_id)
-        item = disposal.approve(session, ctx.user, item_id, reason, authority_ref)
+        item = disposal.approve(session, ctx.user, ctx.schedule, item_id, reason, authority_ref)
         return f"#{item.id}: {item.status}"
 
     return act(ctx, "/disposal", change)
@@ -131,7 +131,7 @@ def disposal_execute(ctx: PageCtx, item_id: int,
 def transfer_page(ctx: PageCtx) -> Response:
     ctx.user.require(Perm.transfer)
     with ctx.session() as session:
-        ready, blocked = transfer.candidates(session)
+        ready, blocked = transfer.candidates(session, ctx.schedule)
         files = [filing.file_dict(session, f) for f in ready]
         done = [transfer.transfer_dict(session, t) for t in transfer.transfers(session)]
     return ctx.render("transfer.html", ready=files, blocked=blocked, transfers=done)
@@ -153,7 +153,7 @@ def transfer_export(ctx: PageCtx) -> Response:
 def transfer_confirm(ctx: PageCtx, transfer_id: int,
                      receipt_ref: Annotated[str, Form()]) -> Response:
     return act(ctx, "/transfer", lambda s: str(
-        transfer.confirm(s, ctx.user, transfer_id, receipt_ref).status))
+        transfer.confirm(s, ctx.user, ctx.schedule, transfer_id, receipt_ref).status))
 
 
 @router.post("/transfer/{transfer_id}/cancel")
