@@ -12,8 +12,9 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from pipeline.auth import Actor, Perm
 from pipeline.dates import ROC_OFFSET, to_roc_short, today
-from pipeline.errors import ConfigError
+from pipeline.errors import AccessDenied, ConfigError
 
 _FULL_WIDTH = str.maketrans("０１２３４５６７８９", "0123456789")
 _REF = re.compile(r"(?P<word>[\u4e00-\u9fff（）()]{1,16})字第(?P<no>\d{10})號")
@@ -37,3 +38,10 @@ def parse_ref(value: str, dated: date) -> str:
     if not 1 <= year <= dated.year - ROC_OFFSET:
         raise ConfigError(f"核准文號 {text} 的年度 {year} 與函文日期 {to_roc_short(dated)} 不符")
     return text
+
+
+def check_recorder(actor: Actor, perm: Perm) -> None:
+    """The authority's letters are recorded by a logged-in officer with ``perm``."""
+    actor.require(perm)
+    if actor.user_id is None:
+        raise AccessDenied("the authority's approval is recorded by a logged-in records officer")

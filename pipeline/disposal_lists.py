@@ -26,7 +26,7 @@ from pipeline.auth import Actor, Perm
 from pipeline.dates import ROC_OFFSET, to_roc_short
 from pipeline.db.models import DisposalItem, DisposalList
 from pipeline.disposal import ItemStatus, ListStatus
-from pipeline.errors import AccessDenied, ConfigError, NotFound, NotPermitted
+from pipeline.errors import ConfigError, NotFound, NotPermitted
 from pipeline.retention.schedule import Schedule
 
 
@@ -129,9 +129,7 @@ def record_approval(session: Session, actor: Actor, ref: str | int, authority_re
     Items in ``not_approved`` (the authority struck them) are withdrawn: their files
     return to ``archived``.
     """
-    actor.require(Perm.approve)
-    if actor.user_id is None:
-        raise AccessDenied("the authority's approval is recorded by a logged-in records officer")
+    authority.check_recorder(actor, Perm.approve)
     dl = get_list(session, ref)
     if dl.status != ListStatus.open:
         raise NotPermitted(f"銷毀目錄 {dl.number} 已記錄核准文號 {dl.authority_ref}"

@@ -8,8 +8,10 @@ CJK TC from Debian's ``fonts-noto-cjk`` (scripts/setup installs it), embedded as
 
 from __future__ import annotations
 
+import csv
 import shutil
 import subprocess
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -134,3 +136,23 @@ def render(sheet: Sheet) -> tuple[bytes, list[int]]:
     pages = doc.body()
     doc.signatures()
     return bytes(doc.output()), pages
+
+
+def write_csv(rows: list[dict[str, Any]], columns: Sequence[tuple[str, str]], path: Path) -> None:
+    """The rows as CSV (UTF-8 with BOM, so spreadsheet programs read the Chinese)."""
+    with path.open("w", encoding="utf-8-sig", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow([heading for _, heading in columns])
+        writer.writerows([[row[key] for key, _ in columns] for row in rows])
+
+
+def export(sheet: Sheet, columns: Sequence[tuple[str, str]], pdf_path: Path | None,
+           csv_path: Path | None) -> None:
+    """Write the PDF and/or the CSV; each row's ``page`` (頁次) is where the PDF prints it."""
+    pdf, pages = render(sheet)
+    for row, page in zip(sheet.rows, pages, strict=True):
+        row["page"] = page
+    if pdf_path:
+        pdf_path.write_bytes(pdf)
+    if csv_path:
+        write_csv(sheet.rows, columns, csv_path)

@@ -11,7 +11,6 @@ spreadsheet programs read the Chinese) and as a PDF to print and sign
 
 from __future__ import annotations
 
-import csv
 import html
 import re
 from collections.abc import Iterable
@@ -185,23 +184,8 @@ def list_sheet(rows: list[dict[str, Any]], agency: str, number: str, printed: da
 
 
 def export_list(sheet: listpdf.Sheet, pdf_path: Path | None, csv_path: Path | None) -> None:
-    """Write the PDF and/or the CSV; the CSV's 頁次 is the page the PDF prints the row on."""
-    pdf, pages = listpdf.render(sheet)
-    for row, page in zip(sheet.rows, pages, strict=True):
-        row["page"] = page
-    if pdf_path:
-        pdf_path.write_bytes(pdf)
-    if csv_path:
-        write_csv(sheet.rows, csv_path)
-
-
-def write_csv(rows: list[dict[str, Any]], path: Path) -> Path:
-    with path.open("w", encoding="utf-8-sig", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow([label for _, label in LIST_COLUMNS])
-        for row in rows:
-            writer.writerow([row[key] for key, _ in LIST_COLUMNS])
-    return path
+    """The destruction list as PDF and/or CSV (the CSV's 頁次 follows the PDF)."""
+    listpdf.export(sheet, LIST_COLUMNS, pdf_path, csv_path)
 
 
 _STYLE = """

@@ -19,7 +19,6 @@ is refused. Export and confirm judge eligibility against the real date.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
 import shutil
@@ -46,7 +45,7 @@ from pipeline.db.models import (
     Transfer,
     TransferItem,
 )
-from pipeline.errors import AccessDenied, ConfigError, IntegrityFailure, NotFound, NotPermitted
+from pipeline.errors import ConfigError, IntegrityFailure, NotFound, NotPermitted
 from pipeline.lifecycle import State, history, move_all
 from pipeline.retention.schedule import Schedule
 
@@ -65,6 +64,7 @@ LIST_COLUMNS: tuple[tuple[str, str, float | None], ...] = (
     ("secrecy", "機密等級", 22), ("summary", "案情摘要", 52), ("media", "儲存媒體型式", 36),
     ("appraisal", "鑑定結果", None),
 )
+_CSV_COLUMNS = [(key, heading) for key, heading, _ in LIST_COLUMNS]
 LIST_SIGNATURES = ("承辦人", "檔案管理單位主管", "機關首長")
 _MEDIA = {"application/pdf": "PDF", "image/png": "PNG", "image/jpeg": "JPEG",
           "image/tiff": "TIFF", "text/plain": "TXT"}
@@ -278,25 +278,12 @@ def list_sheet(rows: list[dict[str, Any]], schedule: Schedule, transfer: Transfe
 
 
 def export_list(sheet: listpdf.Sheet, pdf_path: Path | None, csv_path: Path | None) -> None:
-    """The 移轉目錄 as PDF and/or CSV (UTF-8 with BOM); the CSV's 頁次 follows the PDF."""
-    pdf, pages = listpdf.render(sheet)
-    for row, page in zip(sheet.rows, pages, strict=True):
-        row["page"] = page
-    if pdf_path:
-        pdf_path.write_bytes(pdf)
-    if csv_path:
-        _write_csv(sheet.rows, csv_path)
-
-
-def _write_csv(rows: list[dict[str, Any]], path: Path) -> None:
-    with path.open("w", encoding="utf-8-sig", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow([h for _, h, _ in LIST_COLUMNS])
-        writer.writerows([[row[k] for k, _, _ in LIST_COLUMNS] for row in rows])
+    """The 移轉目錄 as PDF and/or CSV (the CSV's 頁次 follows the PDF)."""
+    listpdf.export(sheet, _CSV_COLUMNS, pdf_path, csv_path)
 
 
 def _write_list(rows: list[dict[str, Any]], root: Path) -> None:
-    _write_csv(rows, root / "transfer-list.csv")
+    listpdf.write_csv(rows, _CSV_COLUMNS, root / "transfer-list.csv")
     (root / "transfer-list.json").write_bytes(_pretty(rows))
 
 
@@ -346,9 +333,7 @@ def create_list(session: Session, actor: Actor, schedule: Schedule) -> Transfer:
 def record_approval(session: Session, actor: Actor, transfer_id: int, authority_ref: str,
                     approved_on: date) -> Transfer:
     """Record the archives authority's approval of the 移轉目錄, once, before the export."""
-    actor.require(Perm.transfer)
-    if actor.user_id is None:
-        raise AccessDenied("the authority's approval is recorded by a logged-in records officer")
+    authority.check_recorder(actor, Perm.transfer)
     transfer = get_transfer(session, transfer_id)
     if transfer.status != Status.listed:
         raise NotPermitted(f"移轉 {transfer_id} 為 {transfer.status}："

@@ -86,7 +86,8 @@ def test_marking_records_condition_dates_and_is_checked(lc_archive: Archive) -> 
 
 
 @pytest.mark.parametrize("ref", ["檔綜字第1130012345號", "檔徵字第0960002083號",
-                                 "院授發檔（徵）字第1130012345號", "檔綜字第１１３００１２３４５號"])
+                                 "院授發檔（徵）字第1130012345號",
+                                 "檔綜字第１１３００１２３４５號"])
 def test_real_authority_references_are_accepted(ref: str) -> None:
     assert authority.parse_ref(ref, date(2024, 5, 20)).endswith("號")
 

@@ -15,7 +15,7 @@ from pipeline import audit
 from pipeline.auth import Actor, Perm
 from pipeline.db.models import Document
 from pipeline.errors import NotFound
-from pipeline.search.base import SearchFilters
+from pipeline.search.base import CLASSIFIED_LEVELS, SearchFilters
 
 
 def visible_levels(actor: Actor) -> tuple[str, ...]:
@@ -53,7 +53,7 @@ def may_download(actor: Actor, doc: Document, kind: str) -> bool:
 
 def audit_view(session: Session, actor: Actor, doc: Document, part: str, via: str) -> None:
     """Record a view of a confidential document (page, image, text or download)."""
-    if doc.confidentiality == "confidential":
+    if doc.confidentiality in CLASSIFIED_LEVELS:
         audit.append(session, actor.name, "document.view", f"document:{doc.id}",
                      {"part": part, "via": via})
 
@@ -63,7 +63,7 @@ def audit_hits(session: Session, actor: Actor, document_ids: set[int], via: str)
     if not document_ids:
         return
     secret = session.scalars(select(Document.id).where(
-        Document.id.in_(document_ids), Document.confidentiality == "confidential"))
+        Document.id.in_(document_ids), Document.confidentiality.in_(CLASSIFIED_LEVELS)))
     for doc_id in sorted(secret):
         audit.append(session, actor.name, "document.view", f"document:{doc_id}",
                      {"part": "search snippet", "via": via})
