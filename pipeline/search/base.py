@@ -43,6 +43,8 @@ def clears(clearance: str, level: str | None) -> bool:
 def stricter(a: str, b: str | None) -> str:
     """The higher of two levels (an unknown one wins: it is treated as the most secret)."""
     return a if b is None or level_rank(a) >= level_rank(b) else b
+#: typed fields counted as facets beside the document columns (tagged fields of 公文)
+FIELD_FACETS = ("doc_kind", "issuing_agency")
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,17 @@ class SearchFilters:
 
     def visible_levels(self) -> tuple[str, ...]:
         return tuple(level for level in CLEARANCE_LEVELS if clears(self.clearance, level))
+
+
+def parse_field_filters(pairs: list[str]) -> dict[str, str]:
+    """``--field gift_date=2023-04-12`` (repeatable) -> ``{"gift_date": "2023-04-12"}``."""
+    out: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(f"--field wants KEY=VALUE, got {pair!r}")
+        out[key.strip()] = value.strip()
+    return out
 
 
 @dataclass(frozen=True)

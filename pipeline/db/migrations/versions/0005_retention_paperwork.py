@@ -8,7 +8,7 @@ exported stay exported; confidentiality values are unchanged (``confidential`` i
 see pipeline/secrecy.py) and get no review date until one is recorded.
 
 Revision ID: 0005
-Revises: 0004
+Revises: 0007, 0010
 Create Date: 2026-12-03 09:40:00
 """
 from __future__ import annotations
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005"
-down_revision = "0004"
+down_revision = ("0007", "0010")  # also joins the two heads main had
 branch_labels = None
 depends_on = None
 
