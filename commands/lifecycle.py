@@ -11,6 +11,7 @@ from commands.access import acting_archive, day
 from commands.common import console, err_console, print_json
 from pipeline import access, filing, lifecycle, secrecy
 from pipeline.auth import Perm
+from pipeline.dates import today
 from pipeline.db.models import RecordFile
 from pipeline.views import document_history
 
@@ -163,3 +164,13 @@ def mark(
                            review_on=day(review_on) if review_on else None, reason=reason)
         data = secrecy.marking_dict(doc)
     print_json({"document": document, **data})
+
+
+@lifecycle_app.command("secrecy-reviews")
+def secrecy_reviews(on: str | None = typer.Option(None, "--on", help="Date (ISO or ROC); "
+                                                  "default today.")) -> None:
+    """Classified documents whose review date has come, or that have none (JSON)."""
+    with acting_archive() as (_archive, session, actor):
+        actor.require(Perm.declassify)
+        docs = secrecy.reviews_due(session, day(on) if on else today())
+        print_json({"documents": [{"id": d.id, **secrecy.marking_dict(d)} for d in docs]})

@@ -3,6 +3,7 @@ authority's letter numbers."""
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 
 import pytest
@@ -17,9 +18,11 @@ from pipeline.errors import ConfigError
 from pipeline.review import may_see
 from pipeline.search.base import CLEARANCE_LEVELS, SearchFilters, clears, stricter
 from tests.lifecycle_support import (
+    cli,
     config_home,
     fast_hashing,
     lc_archive,
+    login,
     make_doc,
     make_staff,
     rules_env,
@@ -104,3 +107,19 @@ def test_a_reference_must_fit_its_date() -> None:
         authority.parse_ref("檔綜字第1140012345號", date(2024, 5, 20))  # ROC 113
     with pytest.raises(ConfigError, match="今天之後"):
         authority.parse_ref("檔綜字第1130012345號", date.today() + timedelta(days=1))
+
+
+def test_cli_mark_and_reviews(lc_archive: Archive) -> None:
+    make_staff(lc_archive)
+    doc_id = make_doc(lc_archive, when=date(2024, 5, 20))
+    login("officer1")
+    refused = cli("lifecycle", "mark", str(doc_id), "--level", "絕對機密")
+    assert refused.exit_code == 5 and "國家機密保護法第11條" in refused.output
+    marked = cli("lifecycle", "mark", str(doc_id), "--level", "機密", "--declassify-on",
+                 "123.05.20", "--review-on", "115.05.20")
+    assert marked.exit_code == 0, marked.output
+    assert json.loads(marked.stdout)["label"] == "機密"
+    due = json.loads(cli("lifecycle", "secrecy-reviews", "--on", "2026-06-01").stdout)
+    assert [d["id"] for d in due["documents"]] == [doc_id]
+    assert json.loads(cli("lifecycle", "secrecy-reviews", "--on", "2026-01-01").stdout) == {
+        "documents": []}
