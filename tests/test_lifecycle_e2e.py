@@ -9,11 +9,13 @@ from __future__ import annotations
 import json
 import sqlite3
 import subprocess
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import select
 
 from pipeline.archive import Archive
+from pipeline.dates import to_roc_short
 from pipeline.db.models import Document, StoredFile
 from tests.lifecycle_support import PASSWORD, cli, config_home, fast_hashing, login
 
@@ -29,6 +31,7 @@ CLASSES = {
     "scan-0012.jpg": "050201",  # 2020 採購稽核: 10 years, appraise
 }
 LETTER = "檔綜字第1150012345號"
+TODAY = to_roc_short(date.today())  # the letter's date: not before the list was made
 
 
 def _ok(*args: str, input: str | None = None) -> dict[str, object]:
@@ -61,7 +64,7 @@ def _setup_users() -> None:
 
 def _statuses(archive: Archive) -> dict[int, str]:
     with archive.session() as s:
-        return dict(s.execute(select(Document.id, Document.status)).tuples().all())
+        return {i: status for i, status in s.execute(select(Document.id, Document.status))}
 
 
 def _pdf_text(path: Path) -> str:
@@ -109,9 +112,9 @@ def test_done_when_on_the_sample_batch(sample_archive: Archive, config_home: Pat
     number = str(made["list"])
     assert cli("disposal", "approve", str(old), "--reason", "屆期").exit_code == 7  # no letter
     assert cli("disposal", "list", "approve", number, "--authority-ref", "abc",
-               "--approved-on", "115.12.01").exit_code == 5
+               "--approved-on", TODAY).exit_code == 5
     _ok("disposal", "list", "approve", number, "--authority-ref", LETTER,
-        "--approved-on", "115.12.01")
+        "--approved-on", TODAY)
     pdf, table = tmp_path / "list.pdf", tmp_path / "list.csv"
     _ok("disposal", "list", "export", number, "--pdf", str(pdf), "--csv", str(table))
     text = _pdf_text(pdf)

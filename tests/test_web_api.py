@@ -432,7 +432,7 @@ def test_chinese_by_default_english_on_request(web_app: FastAPI,
     doc = f"/documents/{web_archive[1].disposal_doc_id}"
     page = client.get(doc).text
     assert 'lang="zh-TW"' in page and "保存期限屆滿日" in page
-    assert "中華民國113年1月19日" in page  # due date of the 110-01-18 letter, three years on
+    assert "中華民國115年1月19日" in page  # due date of the 110-01-18 repair, five years on
     english = client.get(f"{doc}?lang=en")
     assert 'lang="en"' in english.text and "Retention ends" in english.text
     assert "2024-01-19" in english.text
