@@ -28,7 +28,7 @@ from pipeline import (
 from pipeline.auth import Perm
 from pipeline.errors import AccessDenied, NotFound
 from pipeline.holds import HoldKind, HoldScope
-from pipeline.search.base import SearchResult
+from pipeline.search.base import SearchResult, clears
 from web import services
 from web.auth import Unauthenticated, client_address
 from web.context import Ctx, anonymous_ctx, api_ctx
@@ -163,7 +163,7 @@ def download(ctx: ApiCtx, document_id: Id, kind: str) -> FileResponse:
 @router.get("/status", summary="Like `records status --json` (operators, full clearance)")
 def status(ctx: ApiCtx) -> views.ArchiveStatus:
     if not (ctx.user.can(Perm.ingest) or ctx.user.can(Perm.audit_read)) \
-            or ctx.user.clearance != "confidential":
+            or not clears(ctx.user.clearance, "confidential"):
         raise AccessDenied("the archive status counts every record: operators with full "
                            "clearance only")
     return views.archive_status(ctx.archive)
@@ -210,7 +210,8 @@ def disposal_queue(ctx: ApiCtx) -> Json:
 def disposal_approve(ctx: ApiCtx, item_id: Id, body: ApproveBody) -> views.ItemAnswers:
     with ctx.session() as session:
         access.visible_item(session, ctx.user, item_id)
-        item = disposal.approve(session, ctx.user, item_id, body.reason, body.authority_ref)
+        item = disposal.approve(session, ctx.user, ctx.schedule, item_id, body.reason,
+                                body.authority_ref)
         return views.ItemAnswers(items=[views.ItemAnswer.model_validate(item)])
 
 
@@ -248,7 +249,7 @@ def hold_release(ctx: ApiCtx, hold_id: Id, body: ReleaseBody) -> Json:
 def transfer_candidates(ctx: ApiCtx) -> Json:
     ctx.user.require(Perm.transfer)
     with ctx.session() as session:
-        lists = services.transfer_lists(session, ctx.user)
+        lists = services.transfer_lists(session, ctx.user, ctx.schedule)
         return {"ready": lists["ready"], "blocked": lists["blocked"]}
 
 
@@ -256,7 +257,7 @@ def transfer_candidates(ctx: ApiCtx) -> Json:
 def transfer_list(ctx: ApiCtx) -> Json:
     ctx.user.require(Perm.transfer)
     with ctx.session() as session:
-        return {"transfers": services.transfer_lists(session, ctx.user)["transfers"]}
+        return {"transfers": services.transfer_lists(session, ctx.user, ctx.schedule)["transfers"]}
 
 
 @router.get("/audit/log", summary="Like `records audit log --json`")
