@@ -8,7 +8,7 @@ exported stay exported; confidentiality values are unchanged (``confidential`` i
 see pipeline/secrecy.py) and get no review date until one is recorded.
 
 Revision ID: 0005
-Revises: 0007, 0010
+Revises: 0008
 Create Date: 2026-12-03 09:40:00
 """
 from __future__ import annotations
