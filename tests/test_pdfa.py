@@ -15,13 +15,13 @@ import pytest
 from PIL import Image, ImageDraw
 from sqlalchemy import select
 
-from commands.records import document_dict
 from pipeline import fixity, pdfa, preservation
 from pipeline._exec import verapdf
 from pipeline.archive import Archive
 from pipeline.auth import Perm, system_actor
 from pipeline.db.models import Document
 from pipeline.settings import REPO_VERAPDF_DIR
+from pipeline.views import DocumentView
 from tests import imagegen
 from tests.conftest import ingest_dir, make_settings
 
@@ -161,7 +161,7 @@ def test_validation_events_are_stored_shown_and_re_validated(sample_archive: Arc
     with sample_archive.session() as s:
         assert preservation.unvalidated(s) == []
         shown = {
-            d.original_name: document_dict(d, False)["archival_validation"]
+            d.original_name: DocumentView.of(d, False).to_json()["archival_validation"]
             for d in s.scalars(select(Document))
         }
     for name, event in shown.items():

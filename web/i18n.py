@@ -8,15 +8,14 @@ no daylight saving).
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime
 from typing import Protocol
 
-from pipeline.dates import to_roc, to_roc_short
+from pipeline.dates import TAIPEI, to_roc, to_roc_short
 
 LANGS = ("zh-TW", "en")
 DEFAULT_LANG = "zh-TW"
 LANG_COOKIE = "lang"
-TAIPEI = timezone(timedelta(hours=8), "Asia/Taipei")
 
 
 

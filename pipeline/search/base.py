@@ -50,6 +50,17 @@ class SearchFilters:
         return CLEARANCE_LEVELS[: top + 1]
 
 
+def parse_field_filters(pairs: list[str]) -> dict[str, str]:
+    """``--field gift_date=2023-04-12`` (repeatable) -> ``{"gift_date": "2023-04-12"}``."""
+    out: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(f"--field wants KEY=VALUE, got {pair!r}")
+        out[key.strip()] = value.strip()
+    return out
+
+
 @dataclass(frozen=True)
 class SearchQuery:
     text: str
