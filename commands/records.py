@@ -10,6 +10,7 @@ from commands.access import acting
 from commands.common import console, open_archive, print_json
 from pipeline import access
 from pipeline.auth import Perm
+from pipeline.dates import parse_date
 from pipeline.search import SearchQuery
 from pipeline.search.base import parse_field_filters
 from pipeline.views import DocumentView, archive_status
@@ -40,6 +41,10 @@ def search(
         [], "--field", help="KEY=VALUE: a typed field must equal VALUE (repeatable)."
     ),
     sort: str = typer.Option("relevance", "--sort", help="relevance or date"),
+    date_from: str | None = typer.Option(
+        None, "--from", help="Documents dated on or after (2024-06-01, 113.06.01, 113年6月1日)."
+    ),
+    date_to: str | None = typer.Option(None, "--to", help="Documents dated on or before."),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Full-text search over every page; hits name the document and the page.
@@ -49,19 +54,21 @@ def search(
         actor.require(Perm.search)
         filters = access.search_filters(
             actor, class_code=class_code, division=division, status=status,
-            record_type=record_type, fields=parse_field_filters(field))
+            record_type=record_type, fields=parse_field_filters(field),
+            date_from=parse_date(date_from) if date_from else None,
+            date_to=parse_date(date_to) if date_to else None)
         result = archive.search.search(session, SearchQuery(query, filters, limit, offset, sort))
         access.audit_hits(session, actor, {h.document_id for h in result.hits}, "cli")
     if as_json:
         print_json(result.to_dict())
         return
-    table = Table(title=f"{result.total} pages match {query!r}")
-    for col in ("doc", "page", "score", "title", "snippet"):
+    table = Table(title=f"{result.total} documents match {query!r}")
+    for col in ("doc", "pages", "score", "title", "snippet"):
         table.add_column(col)
     for h in result.hits:
         table.add_row(
             str(h.document_id),
-            str(h.page),
+            ", ".join(str(p) for p in h.pages or (h.page,)),
             f"{h.score:.2f}",
             escape(h.title or ""),
             _rich_snippet(h.snippet),
@@ -87,7 +94,7 @@ def show(
     if as_json:
         print_json(view.to_json())
         return
-    for key, value in view.model_dump(exclude={"pages"}).items():
+    for key, value in view.model_dump(exclude={"pages", "parts", "sign_offs"}).items():
         if value not in (None, {}, ""):
             console.print(f"[bold]{key}[/]: {escape(str(value))}")
     for p in view.pages:
@@ -97,6 +104,10 @@ def show(
         )
         if p.text is not None:
             console.print(escape(p.text))
+    for s in view.sign_offs:
+        console.print(f"[bold]簽核 {s['seq']}[/] {s['signed_at'] or ''} {escape(s['unit'] or '')} "
+                      f"{escape(s['title'] or '')} {escape(s['signer'] or '')} "
+                      f"{escape(s['action'] or '')} {escape(s['opinion'] or '')}")
 
 
 @app.command()

@@ -20,6 +20,7 @@ from pipeline import audit, lifecycle, preservation
 from pipeline.archive import Archive
 from pipeline.auth import Actor
 from pipeline.db.models import AuditEntry, Batch, BatchItem, Document, Page, StoredFile
+from pipeline.di.metadata import part_dicts, sign_off_dicts
 
 #: a time as ``datetime.isoformat()`` writes it (the CLI's JSON since its first version)
 Timestamp = Annotated[datetime, PlainSerializer(lambda v: v.isoformat(), return_type=str,
@@ -94,6 +95,9 @@ class DocumentView(View):
     #: veraPDF's latest verdict on the archival copy; None: not validated yet
     archival_validation: ArchivalValidationView | None = None
     pages: list[PageView]
+    #: a born-digital package's parts and sign-off chain (empty for other documents)
+    parts: list[dict[str, Any]]
+    sign_offs: list[dict[str, Any]]
 
     @classmethod
     def of(cls, doc: Document, with_text: bool) -> DocumentView:
@@ -108,6 +112,7 @@ class DocumentView(View):
             archival=doc.archival.store_path if doc.archival else None,
             archival_validation=_validation(doc),
             pages=[PageView.of(p, with_text) for p in doc.pages],
+            **_package(doc),
         )
 
 
@@ -115,6 +120,13 @@ def _validation(doc: Document) -> ArchivalValidationView | None:
     session = object_session(doc)
     event = preservation.latest(session, doc.id) if session else None
     return ArchivalValidationView.model_validate(event) if event else None
+
+
+def _package(doc: Document) -> dict[str, list[dict[str, Any]]]:
+    session = object_session(doc)
+    if session is None or doc.id is None:
+        return {"parts": [], "sign_offs": []}
+    return {"parts": part_dicts(session, doc.id), "sign_offs": sign_off_dicts(session, doc.id)}
 
 
 class HistoryEvent(View):
@@ -231,3 +243,22 @@ def audit_log(session: Session, target: str | None = None, limit: int = 50,
               before: int | None = None) -> AuditLog:
     rows: list[AuditEntry] = audit.entries(session, target, limit, before)
     return AuditLog(entries=[AuditEntryView.model_validate(e) for e in rows])
+
+
+class ItemAnswer(View):
+    id: int
+    status: str
+
+
+class ItemAnswers(View):
+    """``records disposal approve --json`` and the API's approve and reject answers."""
+
+    items: list[ItemAnswer]
+
+
+class ReviewDecision(View):
+    """The API's answer to accepting or correcting a proposed class."""
+
+    id: int
+    status: str
+    class_code: str | None
