@@ -161,7 +161,7 @@ def test_validation_events_are_stored_shown_and_re_validated(sample_archive: Arc
     with sample_archive.session() as s:
         assert preservation.unvalidated(s) == []
         shown = {
-            d.original_name: DocumentView.of(d, False).archival_validation
+            d.original_name: DocumentView.of(d, False).to_json()["archival_validation"]
             for d in s.scalars(select(Document))
         }
     for name, event in shown.items():
