@@ -50,7 +50,7 @@ def sweep_task(settings_json: str, as_of: date) -> dict[str, Any]:
 def retention_sweep_flow(
     settings_json: str | None = None, as_of: str | None = None
 ) -> dict[str, Any]:
-    """Sweep as of ``as_of`` (ISO date; default: the day of the run)."""
+    """Sweep as of the day of the run; another ``as_of`` (ISO date) only previews."""
     settings_json = settings_json or Settings().model_dump_json()  # served: read at run time
     when = date.fromisoformat(as_of) if as_of else today()
     result: dict[str, Any] = sweep_task(settings_json, when)

@@ -92,5 +92,6 @@ def measures(session: Session, actor: Actor, schedule: Schedule, today: date) ->
         quarantined=quarantined_files(session),
         awaiting_review=awaiting_review(session, actor),
         due_this_year=due_this_year(session, actor, schedule, today),
-        open_disposal_items=len(disposal.open_items(session)),
+        open_disposal_items=sum(item.file.confidentiality in visible_levels(actor)
+                                for item in disposal.open_items(session)),
     )

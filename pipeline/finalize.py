@@ -21,8 +21,8 @@ from pipeline.enrich import enrich
 from pipeline.errors import CorruptFile, StorageError
 from pipeline.ingest import DUPLICATE, STORED, Job, Outcome, record_blob, work_dir
 from pipeline.pages import PageResult
-from pipeline.record_types.official_document import SUBJECT_START
 from pipeline.store import disk_errors
+from pipeline.titles import title_from_text
 
 #: a commit that clashes with a concurrent writer (not with a duplicate) is tried this often
 COMMIT_ATTEMPTS = 4
@@ -121,19 +121,6 @@ def save_pdf(pdf: pikepdf.Pdf, out: Path) -> None:
         writer = _QuietWriter(fh)
         pdf.save(cast(BinaryIO, writer), linearize=False, deterministic_id=True)
         writer.finish()
-
-
-def guess_title(results: list[PageResult]) -> str | None:
-    """The subject line (主旨) of an official document, else the first text line."""
-    for page in results:
-        for line in page.text.splitlines():
-            if (m := SUBJECT_START.match(line)) and m["v"].strip():
-                return str(m["v"]).strip()[:200]
-    for page in results:
-        for line in page.text.splitlines():
-            if len(line.strip()) >= 2:
-                return line.strip()[:200]
-    return None
 
 
 def finalize(archive: Archive, job: Job, results: list[PageResult], batch_id: int) -> Outcome:
@@ -237,7 +224,8 @@ def _archival_info(archive: Archive, job: Job, results: list[PageResult]) -> pdf
     return pdfa.ArchivalInfo(
         original_sha256=job.sha256,
         captured=captured or datetime.now(UTC),
-        title=guess_title(results),
+        title=(job.manifest.title if job.manifest else None)
+        or title_from_text([r.text for r in results]),
         creator=job.manifest.division if job.manifest else None,
         source_name=job.name,
     )
@@ -290,7 +278,7 @@ def _document(
         media_type=job.media_type,
         page_count=job.page_count,
         lang="",
-        title=guess_title(results),
+        title=m.title if m else None,  # else pipeline.titles, after the record type
         division=m.division if m else None,
         box=m.box if m else None,
         folder=m.folder if m else None,

@@ -130,28 +130,10 @@ def latest(session: Session, doc_id: int, sha256: str | None = None) -> Archival
     return session.scalar(query.order_by(ArchivalValidation.id.desc()).limit(1))
 
 
-def event_dict(ev: ArchivalValidation | None) -> dict[str, Any] | None:
-    """The ``archival_validation`` of ``records show --json``."""
-    if ev is None:
-        return None
-    return {
-        "profile": ev.profile,
-        "compliant": ev.compliant,
-        "validator": ev.validator,
-        "validator_version": ev.validator_version,
-        "validated_at": ev.validated_at,
-        "trigger": ev.trigger,
-        "file_sha256": ev.file_sha256,
-        "failed_rules": ev.failed_rules,
-        "error": ev.error,
-    }
-
-
 def events(session: Session, doc_id: int) -> list[dict[str, Any]]:
     """Every validation event of a document, oldest first (for transfer metadata)."""
+    from pipeline.views import ArchivalValidationView  # views reads this module too
+
     query = select(ArchivalValidation).where(ArchivalValidation.document_id == doc_id)
-    return [
-        d
-        for ev in session.scalars(query.order_by(ArchivalValidation.id))
-        if (d := event_dict(ev)) is not None
-    ]
+    rows = session.scalars(query.order_by(ArchivalValidation.id))
+    return [ArchivalValidationView.model_validate(ev).to_json() for ev in rows]

@@ -54,6 +54,20 @@ class PageView(View):
                    text=p.text if with_text else None)
 
 
+class ArchivalValidationView(View):
+    """The newest preservation event of a document's archival copy (docs/preservation.md)."""
+
+    profile: str | None
+    compliant: bool
+    validator: str
+    validator_version: str
+    validated_at: Timestamp
+    trigger: str
+    file_sha256: str
+    failed_rules: list[dict[str, Any]]
+    error: str | None
+
+
 class DocumentView(View):
     """``records show --json`` and ``GET /api/documents/N``."""
 
@@ -78,8 +92,8 @@ class DocumentView(View):
     created_at: Timestamp
     original: str
     archival: str | None
-    #: the newest veraPDF outcome for the archival copy (docs/preservation.md)
-    archival_validation: dict[str, Any] | None
+    #: veraPDF's latest verdict on the archival copy; None: not validated yet
+    archival_validation: ArchivalValidationView | None = None
     pages: list[PageView]
     #: a born-digital package's parts and sign-off chain (empty for other documents)
     parts: list[dict[str, Any]]
@@ -102,9 +116,10 @@ class DocumentView(View):
         )
 
 
-def _validation(doc: Document) -> dict[str, Any] | None:
+def _validation(doc: Document) -> ArchivalValidationView | None:
     session = object_session(doc)
-    return preservation.event_dict(preservation.latest(session, doc.id)) if session else None
+    event = preservation.latest(session, doc.id) if session else None
+    return ArchivalValidationView.model_validate(event) if event else None
 
 
 def _package(doc: Document) -> dict[str, list[dict[str, Any]]]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import fcntl
+import json
 import os
 import shutil
 from collections.abc import Iterator
@@ -28,7 +30,17 @@ os.environ.setdefault("RECORDS_VALIDATE_ARCHIVAL", "false")
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "sample_scans"
-CORPUS = ROOT.parent / "shared" / "corpus" / "images"
+#: Pillow's hostile test images, vendored with their licence (tests/data/pillow/README.md)
+CORPUS = ROOT / "tests" / "data" / "pillow" / "images"
+
+
+def _count(truth: Path) -> int:
+    return len(json.loads(truth.read_text("utf-8")))
+
+
+#: documents in sample_scans/: scanned files plus born-digital packages (one document each)
+SAMPLE_DOCUMENTS = _count(SAMPLES / "ground_truth.json") + _count(
+    SAMPLES / "electronic" / "ground_truth.json")
 
 
 def make_settings(home: Path, **overrides: Any) -> Settings:
@@ -66,14 +78,26 @@ def ingest_dir(archive: Archive, *paths: Path, force_ocr: bool = False) -> dict[
 
 @pytest.fixture(scope="session")
 def sample_home(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
-    """RECORDS_HOME with ``sample_scans/`` ingested once (read-only for tests)."""
-    home = tmp_path_factory.mktemp("samples") / "home"
-    arch = Archive.open(make_settings(home))
-    try:
-        summary = ingest_dir(arch, SAMPLES)
-    finally:
-        arch.close()
-    return home, summary
+    """RECORDS_HOME with ``sample_scans/`` ingested once per run (read-only for tests).
+
+    The OCR of the batch is the costliest setup of the suite: pytest-xdist workers share
+    one copy in the run's common temporary folder; the first to take the lock ingests.
+    """
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # the folder of this run, common to its workers
+    folder, done = root / "samples-shared", root / "samples-shared.json"
+    with (root / "samples-shared.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            shutil.rmtree(folder, ignore_errors=True)  # left half-done by a crashed worker
+            arch = Archive.open(make_settings(folder / "home"))
+            try:
+                summary = ingest_dir(arch, SAMPLES)
+            finally:
+                arch.close()
+            done.write_text(json.dumps(summary), encoding="utf-8")
+    return folder / "home", json.loads(done.read_text(encoding="utf-8"))
 
 
 @pytest.fixture

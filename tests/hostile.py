@@ -3,7 +3,7 @@
 The PDF structure cases are modelled on qpdf's own test files (qpdf/qpdf,
 ``qpdf/qtest/qpdf/bad-xref.pdf``, ``bad-token-startxref.pdf``, ``append-xref-loop.pdf``,
 Apache-2.0): the same defects, rebuilt here around our own objects. Real files from
-Pillow's test suite are in ``../shared/corpus/images`` (see its README).
+Pillow's test suite are in ``tests/data/pillow/images`` (see its README and licence).
 """
 
 from __future__ import annotations

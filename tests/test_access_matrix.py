@@ -188,7 +188,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Template:
     try:
         staff = make_staff(archive)
         with audited_session(archive) as s:
-            auth.add_user(s, staff.admin, "victim", Role.staff, "password123")
+            auth.add_user(s, staff.admin, "victim", Role.staff, "password 123 456")
         ids = {
             "doc": make_doc(archive, text="一般 公文 稽催"),
             "secret": make_doc(

@@ -1,9 +1,11 @@
 """An outside record-type package: installed with pip, then found and used, core untouched.
 
 The test writes a one-module distribution to a temporary directory, ``pip install``s it
-into the running environment, and drives the installed ``records`` command in fresh
-processes (as a clerk would): the new type is listed, recognises and extracts an OCR'd
-page at ingest, and its field is searchable. The package is uninstalled afterwards.
+into a folder of its own (``--target``) that the ``records`` processes get on their path, and
+drives the installed ``records`` command in fresh processes (as a clerk would): the new type
+is listed, recognises and extracts an OCR'd page at ingest, and its field is searchable. The
+shared environment is never changed, so tests running beside it (pytest-xdist) never see
+the plugin.
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -89,24 +90,23 @@ def pip(*args: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def plugin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """The plugin package written to a temporary directory and installed, then removed."""
+def plugin(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The plugin package written to a temporary directory and installed into another one."""
     src = tmp_path_factory.mktemp("plugin") / DIST
     src.mkdir()
     (src / "pyproject.toml").write_text(PYPROJECT, encoding="utf-8")
     (src / "records_vehicle_log.py").write_text(MODULE, encoding="utf-8")
-    pip("install", "--no-deps", "--no-build-isolation", str(src))
-    try:
-        yield src
-    finally:
-        pip("uninstall", "-y", DIST)
+    target = src.parent / "site"
+    pip("install", "--no-deps", "--no-build-isolation", "--target", str(target), str(src))
+    return target
 
 
-def records(home: Path, *args: str) -> Any:
-    """Run the installed ``records`` command in a new process; its JSON output."""
+def records(home: Path, site: Path, *args: str) -> Any:
+    """Run the installed ``records`` command in a new process, ``site`` on its path."""
     env = {k: v for k, v in os.environ.items()
            if k not in ("RECORDS_DATABASE_URL", "RECORDS_SEARCH_URL", "RECORDS_TOKEN")}
     env["RECORDS_HOME"] = str(home)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(site), env.get("PYTHONPATH")]))
     done = subprocess.run([str(RECORDS), *args], env=env, capture_output=True, text=True,
                           timeout=600)
     assert done.returncode == 0, done.stderr
@@ -114,7 +114,7 @@ def records(home: Path, *args: str) -> Any:
 
 
 def test_the_plugin_is_listed(plugin: Path, tmp_path: Path) -> None:
-    types = {t["name"]: t for t in records(tmp_path / "home", "types", "--json")}
+    types = {t["name"]: t for t in records(tmp_path / "home", plugin, "types", "--json")}
     log = types["vehicle_log"]
     assert log["labels"]["zh-TW"] == "公務車行車紀錄"
     assert [f["name"] for f in log["fields"]] == ["plate", "trip_date", "odometer_km"]
@@ -128,14 +128,14 @@ def test_the_plugin_types_an_ingested_page(plugin: Path, tmp_path: Path) -> None
     lines = ["公務車行車紀錄", "車號：AB-1234", "日期：113年6月5日", "里程：35,420公里"]
     imagegen.save_png(imagegen.page(lines, size=(1700, 500)), scans / "log.png")
     home = tmp_path / "home"
-    summary = records(home, "ingest", str(scans), "--direct", "--json")
-    doc = records(home, "show", str(summary["document_ids"][0]), "--json")
+    summary = records(home, plugin, "ingest", str(scans), "--direct", "--json")
+    doc = records(home, plugin, "show", str(summary["document_ids"][0]), "--json")
     assert doc["record_type"] == "vehicle_log"
     fields = doc["fields"]
     assert (fields["plate"], fields["trip_date"], fields["odometer_km"]) == (
         "AB-1234", "2024-06-05", 35420)
     assert fields["proposed_class"] == "030201"
     assert doc["document_date"] == "2024-06-05"
-    found = records(home, "search", "行車", "--type", "vehicle_log", "--field",
+    found = records(home, plugin, "search", "行車", "--type", "vehicle_log", "--field",
                     "plate=AB-1234", "--json")
     assert [h["document_id"] for h in found["hits"]] == [doc["id"]]

@@ -55,7 +55,7 @@ def _found(archive: Archive, doc_id: int, phrase: dict[str, Any]) -> bool:
     everything = SearchFilters(clearance="confidential")  # an officer cleared for all
     with archive.session() as s:
         result = archive.search.search(s, SearchQuery(phrase["text"], everything, limit=50))
-    hits = {(h.document_id, h.page): h.snippet for h in result.hits}
+    hits = {(h.document_id, page): h.snippet for h in result.hits for page in h.pages}
     snippet = hits.get((doc_id, phrase["page"]))
     return snippet is not None and "<mark>" in snippet
 

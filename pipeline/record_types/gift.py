@@ -27,6 +27,7 @@ from pipeline.record_types.parsing import (
     table_rows,
     tidy,
 )
+from pipeline.search.base import CLASSIFIED_LEVELS
 from pipeline.states import State
 
 HOME_AGENCY = "臺南市政府"
@@ -197,11 +198,11 @@ class GiftsExport(Export):
 
 
 def _open_gift_documents(session: Session, type_name: str) -> Sequence[Document]:
-    """Gift records that may be published: not destroyed, not confidential."""
+    """Gift records that may be published: not destroyed, not classified (密 or above)."""
     return session.scalars(
         select(Document)
         .where(Document.record_type == type_name, Document.status != State.disposed,
-               Document.confidentiality != "confidential")
+               Document.confidentiality.not_in(CLASSIFIED_LEVELS))
         .order_by(Document.id)
     ).all()
 
