@@ -12,6 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from commands.access import current_actor
 from commands.common import err_console, load_settings, print_json
+from pipeline import logs
 from pipeline.archive import Archive
 from pipeline.auth import Perm
 from pipeline.batch import page_options, run_direct
@@ -101,6 +102,7 @@ def ingest_items(
             return _direct(settings, items, sources, lang, force_ocr, manifest, progress)
         from flows.ingest import run_ingest
 
+        logs.reinstate()  # importing Prefect replaced the log handlers
         archive = Archive.open(settings)
         opts = page_options(archive, lang, force_ocr)
         archive.close()

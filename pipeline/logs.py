@@ -62,9 +62,14 @@ def level_from(verbose: int = 0, env: str | None = None, default: int = logging.
     return LEVELS[name]
 
 
+_applied: tuple[int, bool] | None = None
+
+
 def setup(level: int, json_lines: bool = False) -> None:
     """One stderr handler on the root logger at ``level`` (replacing the one an earlier
     call installed; handlers of others, such as a test runner's, stay)."""
+    global _applied
+    _applied = (level, json_lines)
     root = logging.getLogger()
     for old in [h for h in root.handlers if isinstance(h, _Stderr)]:
         root.removeHandler(old)
@@ -76,3 +81,18 @@ def setup(level: int, json_lines: bool = False) -> None:
     for name in _QUIET:
         logging.getLogger(name).setLevel(max(level, logging.WARNING))
     logging.captureWarnings(True)
+
+
+def reinstate() -> None:
+    """Set up again as before, after a library replaced the root handlers.
+
+    Importing Prefect runs its own ``dictConfig``: its console handler replaces ours and
+    the level goes back to warning. Called by the command that starts a flow, right
+    after the import; Prefect's root handler goes, so no line is printed twice.
+    """
+    if _applied is None:
+        return
+    root = logging.getLogger()
+    for handler in [h for h in root.handlers if type(h).__module__.startswith("prefect.")]:
+        root.removeHandler(handler)
+    setup(*_applied)

@@ -21,8 +21,12 @@ runner = CliRunner()
 
 @pytest.fixture
 def restored_logging() -> Iterator[None]:
+    """A root logger of our own for the test (earlier tests may have left handlers on
+    streams that are closed now, and warnings routed elsewhere)."""
     root = logging.getLogger()
     handlers, level = root.handlers[:], root.level
+    root.handlers[:] = []
+    logging.captureWarnings(False)
     yield
     root.handlers[:] = handlers
     root.setLevel(level)
@@ -70,3 +74,16 @@ def test_cli_verbose_shows_debug_lines(settings: Settings, restored_logging: Non
     assert quiet.exit_code == loud.exit_code == 0
     assert "pipeline.archive" not in quiet.stderr
     assert f"DEBUG pipeline.archive: archive {settings.home}" in loud.stderr
+
+
+def test_the_setup_survives_prefects_own(restored_logging: None) -> None:
+    import flows  # noqa: F401  (Prefect's quiet local settings, as the CLI has them)
+    from prefect.logging.configuration import setup_logging
+
+    logs.setup(logging.INFO)
+    setup_logging(incremental=False)  # what importing Prefect does
+    assert logging.getLogger().level == logging.WARNING
+    logs.reinstate()
+    root = logging.getLogger()
+    assert [type(h).__name__ for h in root.handlers] == ["_Stderr"]
+    assert root.level == logging.INFO
