@@ -17,11 +17,9 @@ from pipeline.access import visible_clause, visible_levels
 from pipeline.auth import Actor
 from pipeline.dates import TAIPEI
 from pipeline.db.models import Document, RecordFile
-from pipeline.lifecycle import TERMINAL
 from pipeline.retention.schedule import Schedule
+from pipeline.states import REVIEW_STATES, TERMINAL
 from pipeline.views import View, awaiting_ocr, quarantined_files
-
-REVIEW_STATES = ("captured", "needs_review")
 
 
 class MonthPages(View):

@@ -111,6 +111,10 @@ class ExternalProgramTimeout(ExternalProgramError):
     """An external program was stopped after its timeout."""
 
 
+class ExternalProgramMissing(ExternalProgramError):
+    """An external program is not installed (or not on PATH)."""
+
+
 class NotPermitted(RecordsError):
     """The lifecycle forbids the action (illegal transition, hold, missing approval)."""
 

@@ -8,7 +8,7 @@ file, ``113-020201-0001-001-0003`` the third item of its first volume.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -26,7 +26,7 @@ from pipeline.retention.schedule import (
     Schedule,
     load_rules_dir,
 )
-from pipeline.search.base import CLEARANCE_LEVELS
+from pipeline.search.base import stricter
 from pipeline.settings import Settings
 
 #: states in which a document still sits in an open file (more may be added)
@@ -50,11 +50,6 @@ def item_number(file: RecordFile, assignment: FileAssignment) -> str:
     return f"{file.number}-{assignment.volume:03d}-{assignment.item:04d}"
 
 
-def _stricter(a: str, b: str | None) -> str:
-    levels = CLEARANCE_LEVELS
-    return max(a, b or a, key=lambda v: levels.index(v) if v in levels else 1)
-
-
 def classify(session: Session, actor: Actor, schedule: Schedule, document_id: int, code: str,
              *, review: bool = False, reason: str = "") -> Document:
     """Give a document its class: ``classified``, or ``needs_review`` when uncertain."""
@@ -68,7 +63,7 @@ def classify(session: Session, actor: Actor, schedule: Schedule, document_id: in
     elif doc.status != target:
         transition(session, actor, doc, target, reason or f"class {code}", {"class": code})
     doc.class_code = code
-    doc.confidentiality = _stricter(doc.confidentiality, cls.confidentiality)
+    doc.confidentiality = stricter(doc.confidentiality, cls.confidentiality)
     return doc
 
 
@@ -170,12 +165,17 @@ def due_date(session: Session, schedule: Schedule, file: RecordFile) -> date | N
 
 
 def transfer_due(schedule: Schedule, file: RecordFile) -> date | None:
-    """When a national-archive file reaches 25 years from its latest document."""
+    """First day a national-archive file may be transferred.
+
+    國家檔案移轉辦法 art. 2: permanent files are transferred in the year after they reach
+    25 years, counted from the latest document of the file (案卷).
+    """
     if file.date_to is None or file.class_code not in schedule:
         return None
     if schedule.get(file.class_code).disposition != "national_archive":
         return None
-    return retention_due(file.date_to, PERMANENT_TRANSFER_YEARS)
+    reached = retention_due(file.date_to, PERMANENT_TRANSFER_YEARS) - timedelta(days=1)
+    return date(reached.year + 1, 1, 1)
 
 
 def refresh_file(session: Session, schedule: Schedule, file: RecordFile) -> RecordFile:
@@ -186,7 +186,7 @@ def refresh_file(session: Session, schedule: Schedule, file: RecordFile) -> Reco
         file.date_to = max(_doc_date(d) for d in docs)
         file.summary = "；".join(dict.fromkeys(d.title for d in docs if d.title))[:500] or None
         for d in docs:
-            file.confidentiality = _stricter(file.confidentiality, d.confidentiality)
+            file.confidentiality = stricter(file.confidentiality, d.confidentiality)
     if file.class_code in schedule and file.date_to is not None:
         cls = schedule.get(file.class_code)
         events = {k: date.fromisoformat(v) for k, v in (file.events or {}).items()}

@@ -10,7 +10,7 @@ the work.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pikepdf
@@ -34,22 +34,24 @@ from pipeline.pages import (
     process_image_page,
     process_pdf_page,
 )
+from pipeline.states import State
 from pipeline.store import ContentStore, disk_errors, hash_file
 
 STORED, DUPLICATE, QUARANTINED = "stored", "duplicate", "quarantined"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Job:
-    """A preserved original ready for page processing."""
+    """A preserved original; :func:`plan` fills in what page processing needs."""
 
     name: str
     source: str
     sha256: str
     size: int
-    media_type: str
     relpath: str
-    page_count: int
+    #: sniffed by :func:`plan` (empty before)
+    media_type: str = ""
+    page_count: int = 0
     #: pages whose text comes from the PDF's own text layer, by page number
     layer_pages: dict[int, poppler.LayerPage] = field(default_factory=dict)
     manifest: ManifestEntry | None = None
@@ -134,7 +136,8 @@ def prepare(
     try:
         return plan(
             archive.store.path(rel),
-            Job(item.name, str(item.path), sha, size, "", rel, 0, manifest=entry),
+            Job(name=item.name, source=str(item.path), sha256=sha, size=size, relpath=rel,
+                manifest=entry),
             opts,
         )
     except (InputFileError, ExternalProgramError) as exc:
@@ -153,7 +156,7 @@ def _known(archive: Archive, item: InputFile) -> Outcome | None:
         ).first()
     if row is None:
         return None
-    if row.status == "disposed":
+    if row.status == State.disposed:
         reason = f"destroyed under an approved disposal (document {row.id}); not re-ingested"
         return Outcome(item.name, QUARANTINED, sha, reason)
     return Outcome(item.name, DUPLICATE, sha, None, row.id)
@@ -172,17 +175,7 @@ def plan(path: Path, job: Job, opts: PageOptions) -> Job:
     else:
         with imaging.open_image(path, opts.max_pixels) as img:
             count, layers = imaging.frame_count(img), {}
-    return Job(
-        job.name,
-        job.source,
-        job.sha256,
-        job.size,
-        media_type,
-        job.relpath,
-        count,
-        layers,
-        job.manifest,
-    )
+    return replace(job, media_type=media_type, page_count=count, layer_pages=layers)
 
 
 def _plan_pdf(path: Path, opts: PageOptions) -> tuple[int, dict[int, poppler.LayerPage]]:

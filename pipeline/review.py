@@ -23,7 +23,7 @@ from pipeline.db.models import Classification, Document
 from pipeline.errors import NotFound, NotPermitted
 from pipeline.lifecycle import State, get_document
 from pipeline.retention.schedule import Schedule
-from pipeline.search.base import CLEARANCE_LEVELS
+from pipeline.search.base import clears
 from pipeline.training import add_example
 
 #: states in which an officer's answer is still taken
@@ -50,9 +50,7 @@ class ReviewItem:
 
 def may_see(actor: Actor, doc: Document) -> bool:
     """The actor's clearance reaches the document's confidentiality (unknown: hidden)."""
-    if doc.confidentiality not in CLEARANCE_LEVELS or actor.clearance not in CLEARANCE_LEVELS:
-        return False
-    return CLEARANCE_LEVELS.index(actor.clearance) >= CLEARANCE_LEVELS.index(doc.confidentiality)
+    return clears(actor.clearance, doc.confidentiality)
 
 
 def queue(session: Session, actor: Actor, schedule: Schedule) -> tuple[list[ReviewItem], int]:

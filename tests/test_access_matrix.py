@@ -296,7 +296,7 @@ def _views(target: int) -> list[dict[str, Any]]:
     """The ``document.view`` entries of a document, oldest first (as the CLI lists them)."""
     result = runner.invoke(cli_app, ["audit", "log", "--target", f"document:{target}", "--json"])
     assert result.exit_code == 0, result.output
-    entries = json.loads(result.output)["entries"]
+    entries = json.loads(result.stdout)["entries"]
     return [e["details"] for e in reversed(entries) if e["action"] == "document.view"]
 
 

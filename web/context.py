@@ -14,7 +14,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
-from pipeline import audit, lifecycle
 from pipeline.archive import Archive
 from pipeline.auth import Actor, Perm
 from pipeline.errors import RecordsError
@@ -57,10 +56,8 @@ class Ctx:
     @contextmanager
     def session(self) -> Iterator[Session]:
         """One transaction; the audit anchor moves and a remote index hears of changes."""
-        with audit.audited_session(self.archive) as session:
+        with self.archive.transaction() as session:
             yield session
-            lifecycle.restage(self.archive.search, session)
-        self.archive.search.flush()
 
     def error(self, exc: RecordsError) -> str:
         """A core error as this user's language says it."""

@@ -221,10 +221,10 @@ def visible_holds(session: Session, actor: Actor, schedule: Schedule,
     return [holds.hold_dict(h) for h in rows if _hold_visible(session, actor, schedule, h)]
 
 
-def transfer_lists(session: Session, actor: Actor) -> dict[str, Any]:
+def transfer_lists(session: Session, actor: Actor, schedule: Schedule) -> dict[str, Any]:
     """Ready and blocked files and past transfers, without files above the clearance."""
     numbers = visible_file_numbers(session, actor)
-    ready, blocked = transfer.candidates(session)
+    ready, blocked = transfer.candidates(session, schedule)
     done = [transfer.transfer_dict(session, t) for t in transfer.transfers(session)]
     return {"ready": [filing.file_dict(session, f) for f in ready if f.number in numbers],
             "blocked": [b for b in blocked if b["file"] in numbers],

@@ -30,6 +30,7 @@ from pipeline.ingest import DUPLICATE, QUARANTINED, Job, Outcome, plan, record_b
 from pipeline.intake import InputFile, sniff
 from pipeline.manifest import ManifestEntry
 from pipeline.pages import PageOptions
+from pipeline.states import State
 from pipeline.store import disk_errors, hash_file
 
 PACKAGE_MEDIA_TYPE = "application/vnd.records.di-package+json"
@@ -228,7 +229,7 @@ def _known(archive: Archive, name: str, sha: str) -> Outcome | None:
         ).first()
     if row is None:
         return None
-    if row.status == "disposed":
+    if row.status == State.disposed:
         reason = f"destroyed under an approved disposal (document {row.id}); not re-ingested"
         return Outcome(name, QUARANTINED, sha, reason)
     return Outcome(name, DUPLICATE, sha, None, row.id)
@@ -241,8 +242,8 @@ def _plan(archive: Archive, item: InputFile, entry: ManifestEntry | None, opts: 
     with archive.session() as session:
         record_blob(session, original.sha256, "original", original.size, PACKAGE_MEDIA_TYPE,
                     original.relpath)
-    base = Job(item.name, str(item.path), original.sha256, original.size, "", original.relpath,
-               0, manifest=entry)
+    base = Job(name=item.name, source=str(item.path), sha256=original.sha256,
+               size=original.size, relpath=original.relpath, manifest=entry)
     attachments = [Attachment(p.name, p.path, p.media_type) for p in package.parts
                    if p.role == "attachment" and p.media_type != "application/octet-stream"]
     # the reading copy lives in the job's shared work folder: the page step reads it there,

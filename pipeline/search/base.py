@@ -21,12 +21,35 @@ from pipeline.text import query_terms
 
 #: what a typed-field name looks like (it becomes part of a JSON path in the query)
 FIELD_KEY_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
-#: clearance levels in increasing order; a user sees documents at or below theirs
-CLEARANCE_LEVELS = ("public", "internal", "confidential")
+#: clearance and confidentiality levels in increasing order: the one ordering every
+#: comparison uses (pipeline.secrecy has their legal names). A user sees documents at or
+#: below their clearance. ``restricted`` is 密 (一般公務機密); ``confidential``, ``secret``
+#: and ``top_secret`` are the national-secret levels 機密, 極機密 and 絕對機密.
+CLEARANCE_LEVELS = ("public", "internal", "restricted", "confidential", "secret", "top_secret")
+#: levels that are classified: nothing at these levels is destroyed or transferred before
+#: its declassification is recorded
+CLASSIFIED_LEVELS = CLEARANCE_LEVELS[2:]
 #: bounds of a query: every term is a phrase query (8,000 terms took seconds), and
 #: nobody types more than a sentence or two into a search box
 MAX_QUERY_CHARS = 200
 MAX_QUERY_TERMS = 16
+
+
+def level_rank(level: str | None) -> int:
+    """Position of a level in :data:`CLEARANCE_LEVELS`; an unknown level ranks above all."""
+    return CLEARANCE_LEVELS.index(level) if level in CLEARANCE_LEVELS else len(CLEARANCE_LEVELS)
+
+
+def clears(clearance: str, level: str | None) -> bool:
+    """Does ``clearance`` reach ``level``? (an unknown clearance reaches nothing)"""
+    return clearance in CLEARANCE_LEVELS and level_rank(clearance) >= level_rank(level)
+
+
+def stricter(a: str, b: str | None) -> str:
+    """The higher of two levels (an unknown one wins: it is treated as the most secret)."""
+    return a if b is None or level_rank(a) >= level_rank(b) else b
+
+
 #: typed fields counted as facets beside the document columns (tagged fields of 公文)
 FIELD_FACETS = ("doc_kind", "issuing_agency")
 
@@ -53,8 +76,7 @@ class SearchFilters:
                 raise ConfigError(f"not a field name: {key!r}")
 
     def visible_levels(self) -> tuple[str, ...]:
-        top = CLEARANCE_LEVELS.index(self.clearance) if self.clearance in CLEARANCE_LEVELS else 0
-        return CLEARANCE_LEVELS[: top + 1]
+        return tuple(level for level in CLEARANCE_LEVELS if clears(self.clearance, level))
 
 
 def parse_field_filters(pairs: list[str]) -> dict[str, str]:

@@ -28,6 +28,7 @@ from pipeline import (
 from pipeline.auth import Perm
 from pipeline.errors import AccessDenied, NotFound
 from pipeline.holds import HoldKind, HoldScope
+from pipeline.search.base import SearchResult, clears
 from web import services
 from web.auth import Unauthenticated, client_address
 from web.context import Ctx, anonymous_ctx, api_ctx
@@ -84,23 +85,33 @@ class ReleaseBody(BaseModel):
     reason: str
 
 
+class TokenAnswer(BaseModel):
+    token: str
+    token_type: str
+    expires_in: int
+
+
+class Revoked(BaseModel):
+    revoked: bool
+
+
 @router.post("/login", summary="Log in; returns a bearer token")
-def login(request: Request, body: LoginBody) -> Json:
+def login(request: Request, body: LoginBody) -> TokenAnswer:
     ctx = anonymous_ctx(request)
     try:
         token = auth.login(ctx.archive, body.name, body.password, client_address(request))
     except AccessDenied as exc:
         raise Unauthenticated(str(exc), code=exc.code, **exc.params) from None
-    return {"token": token, "token_type": "bearer",
-            "expires_in": int(auth.TOKEN_TTL.total_seconds())}
+    return TokenAnswer(token=token, token_type="bearer",
+                       expires_in=int(auth.TOKEN_TTL.total_seconds()))
 
 
 @router.post("/logout", summary="Revoke the bearer token")
-def logout(ctx: ApiCtx, request: Request) -> Json:
+def logout(ctx: ApiCtx, request: Request) -> Revoked:
     token = request.headers.get("authorization", "").partition(" ")[2].strip()
     with ctx.session() as session:
         auth.revoke(session, token)
-    return {"revoked": True}
+    return Revoked(revoked=True)
 
 
 @router.get("/whoami", summary="Like `records whoami --json`")
@@ -116,14 +127,14 @@ def search(
     record_type: Annotated[str | None, Query(alias="type")] = None, sort: str = "relevance",
     limit: Limit = 10, offset: Offset = 0,
     field: Annotated[list[str] | None, Query(description="KEY=VALUE, repeatable")] = None,
-) -> Json:
+) -> SearchResult:
     ctx.user.require(Perm.search)
     params = services.SearchParams(q, class_code, division, year, status, record_type, sort,
                                    limit, offset, tuple(field or []))
     with ctx.session() as session:
         result = ctx.archive.search.search(session, services.search_query(params, ctx.user))
         access.audit_hits(session, ctx.user, {h.document_id for h in result.hits}, "api")
-    return result.to_dict()
+    return result
 
 
 @router.get("/documents/{document_id}", summary="Like `records show --json`")
@@ -152,7 +163,7 @@ def download(ctx: ApiCtx, document_id: Id, kind: str) -> FileResponse:
 @router.get("/status", summary="Like `records status --json` (operators, full clearance)")
 def status(ctx: ApiCtx) -> views.ArchiveStatus:
     if not (ctx.user.can(Perm.ingest) or ctx.user.can(Perm.audit_read)) \
-            or ctx.user.clearance != "confidential":
+            or not clears(ctx.user.clearance, "confidential"):
         raise AccessDenied("the archive status counts every record: operators with full "
                            "clearance only")
     return views.archive_status(ctx.archive)
@@ -173,19 +184,19 @@ def review_list(ctx: ApiCtx) -> Json:
 
 
 @router.post("/review/{document_id}/accept", summary="Like `records review accept`")
-def review_accept(ctx: ApiCtx, document_id: Id, body: ReviewBody) -> Json:
+def review_accept(ctx: ApiCtx, document_id: Id, body: ReviewBody) -> views.ReviewDecision:
     with ctx.session() as session:
         doc = services.review_decide(session, ctx.user, ctx.schedule, document_id, None,
                                      body.file, body.reason)
-        return {"id": doc.id, "status": doc.status, "class_code": doc.class_code}
+        return views.ReviewDecision.model_validate(doc)
 
 
 @router.post("/review/{document_id}/correct", summary="Like `records review correct`")
-def review_correct(ctx: ApiCtx, document_id: Id, body: CorrectBody) -> Json:
+def review_correct(ctx: ApiCtx, document_id: Id, body: CorrectBody) -> views.ReviewDecision:
     with ctx.session() as session:
         doc = services.review_decide(session, ctx.user, ctx.schedule, document_id,
                                      body.class_code, body.file, body.reason)
-        return {"id": doc.id, "status": doc.status, "class_code": doc.class_code}
+        return views.ReviewDecision.model_validate(doc)
 
 
 @router.get("/disposal/queue", summary="Like `records disposal queue --json`")
@@ -196,19 +207,20 @@ def disposal_queue(ctx: ApiCtx) -> Json:
 
 
 @router.post("/disposal/{item_id}/approve", summary="Like `records disposal approve --json`")
-def disposal_approve(ctx: ApiCtx, item_id: Id, body: ApproveBody) -> Json:
+def disposal_approve(ctx: ApiCtx, item_id: Id, body: ApproveBody) -> views.ItemAnswers:
     with ctx.session() as session:
         access.visible_item(session, ctx.user, item_id)
-        item = disposal.approve(session, ctx.user, item_id, body.reason, body.authority_ref)
-        return {"items": [{"id": item.id, "status": item.status}]}
+        item = disposal.approve(session, ctx.user, ctx.schedule, item_id, body.reason,
+                                body.authority_ref)
+        return views.ItemAnswers(items=[views.ItemAnswer.model_validate(item)])
 
 
 @router.post("/disposal/{item_id}/reject", summary="Withdraw an item from the list")
-def disposal_reject(ctx: ApiCtx, item_id: Id, body: RejectBody) -> Json:
+def disposal_reject(ctx: ApiCtx, item_id: Id, body: RejectBody) -> views.ItemAnswers:
     with ctx.session() as session:
         item = access.visible_item(session, ctx.user, item_id)
         services.reject_item(session, ctx.user, item, body.reason, body.authority_ref)
-        return {"items": [{"id": item.id, "status": item.status}]}
+        return views.ItemAnswers(items=[views.ItemAnswer.model_validate(item)])
 
 
 @router.get("/holds", summary="Like `records hold list --json`")
@@ -237,7 +249,7 @@ def hold_release(ctx: ApiCtx, hold_id: Id, body: ReleaseBody) -> Json:
 def transfer_candidates(ctx: ApiCtx) -> Json:
     ctx.user.require(Perm.transfer)
     with ctx.session() as session:
-        lists = services.transfer_lists(session, ctx.user)
+        lists = services.transfer_lists(session, ctx.user, ctx.schedule)
         return {"ready": lists["ready"], "blocked": lists["blocked"]}
 
 
@@ -245,7 +257,7 @@ def transfer_candidates(ctx: ApiCtx) -> Json:
 def transfer_list(ctx: ApiCtx) -> Json:
     ctx.user.require(Perm.transfer)
     with ctx.session() as session:
-        return {"transfers": services.transfer_lists(session, ctx.user)["transfers"]}
+        return {"transfers": services.transfer_lists(session, ctx.user, ctx.schedule)["transfers"]}
 
 
 @router.get("/audit/log", summary="Like `records audit log --json`")

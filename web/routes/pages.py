@@ -12,6 +12,7 @@ from pipeline import access, auth, dashboard
 from pipeline.auth import Perm
 from pipeline.destruction import today
 from pipeline.errors import AccessDenied, NotFound
+from pipeline.states import State
 from web import images, services
 from web.auth import check_csrf, web_login, web_logout
 from web.context import Ctx, anonymous_ctx, page_ctx, url_with
@@ -115,7 +116,7 @@ def document_page(ctx: PageCtx, document_id: Id,
 def page_image(ctx: PageCtx, document_id: Id, number: Id) -> FileResponse:
     with ctx.session() as session:
         doc = access.visible_document(session, ctx.user, document_id)
-        if doc.status == "disposed":
+        if doc.status == State.disposed:
             raise NotFound(f"document {document_id} was destroyed")
         access.audit_view(session, ctx.user, doc, f"image {number}", "web")
         path = images.page_png(ctx.archive.store, ctx.archive.settings.home / "cache", doc,

@@ -83,7 +83,7 @@ def disposal_approve(ctx: PageCtx, item_id: Id, reason: Annotated[str, Form()],
                      authority_ref: Annotated[str, Form()]) -> Response:
     def change(session: Session) -> str:
         access.visible_item(session, ctx.user, item_id)
-        item = disposal.approve(session, ctx.user, item_id, reason, authority_ref)
+        item = disposal.approve(session, ctx.user, ctx.schedule, item_id, reason, authority_ref)
         return ctx.t("disposal.approved_flash", id=item.id,
                      status=label(ctx.t, "item", item.status))
 
@@ -133,7 +133,7 @@ def disposal_execute(ctx: PageCtx, item_id: Id,
 def transfer_page(ctx: PageCtx) -> Response:
     ctx.user.require(Perm.transfer)
     with ctx.session() as session:
-        lists = services.transfer_lists(session, ctx.user)
+        lists = services.transfer_lists(session, ctx.user, ctx.schedule)
     return ctx.render("transfer.html", ready=lists["ready"], blocked=lists["blocked"],
                       transfers=lists["transfers"])
 
@@ -155,7 +155,8 @@ def transfer_export(ctx: PageCtx) -> Response:
 def transfer_confirm(ctx: PageCtx, transfer_id: Id,
                      receipt_ref: Annotated[str, Form()]) -> Response:
     return act(ctx, "/transfer", lambda s: ctx.t("transfer.done", id=transfer_id, status=label(
-        ctx.t, "transfer", transfer.confirm(s, ctx.user, transfer_id, receipt_ref).status)))
+        ctx.t, "transfer", transfer.confirm(s, ctx.user, ctx.schedule, transfer_id,
+                                            receipt_ref).status)))
 
 
 @router.post("/transfer/{transfer_id}/cancel")
