@@ -15,6 +15,7 @@ from commands.types import parse_field_filters
 from pipeline.archive import Archive
 from pipeline.auth import Perm
 from pipeline.db.models import Batch, BatchItem, Document, Page, StoredFile
+from pipeline.docheader import printed_values
 from pipeline.errors import NotFound
 from pipeline.search import SearchFilters, SearchQuery
 
@@ -96,6 +97,7 @@ def document_dict(doc: Document, with_text: bool) -> dict[str, Any]:
         "operator": doc.operator,
         "document_date": doc.document_date,
         "fields": doc.fields,
+        "printed": printed_values(doc.printed),
         "sha256": doc.sha256,
         "batch_id": doc.batch_id,
         "created_at": doc.created_at,

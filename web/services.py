@@ -16,6 +16,7 @@ from pipeline import disposal, filing, holds, lifecycle, review
 from pipeline.auth import Actor, Perm
 from pipeline.classify import explain_line
 from pipeline.db.models import DisposalItem, Document, FileAssignment, RecordFile
+from pipeline.docheader import printed_line
 from pipeline.errors import ConfigError, NotFound, NotPermitted
 from pipeline.holds import HoldScope
 from pipeline.retention.schedule import Schedule
@@ -139,6 +140,7 @@ def review_items(session: Session, actor: Actor, schedule: Schedule) -> list[dic
         out.append({**item.to_dict(), "original_name": doc.original_name,
                     "division": doc.division, "document_date": doc.document_date,
                     "why": explain_line(item.explanation),
+                    "printed_line": printed_line(item.printed),
                     "alternatives": item.explanation.get("alternatives", [])})
     return out
 
