@@ -170,8 +170,8 @@ def decide(text: str, ctx: Context, header: DocHeader | None = None,
     parts = _Parts(rules, probs, sims, combined, evidence, header, limits, explain)
     if not allowed or max(allowed.values()) <= 0:
         return _no_class(ctx, parts, text)
-    best = max(sorted(allowed), key=lambda c: allowed[c])
     text_best = max(sorted(combined), key=lambda c: combined[c])
+    best = _nearest_allowed(allowed, text_best)
     confidence = calibrated(ctx, parts, best)
     blocked = limits.why_not(ctx.schedule, text_best) if text_best != best else None
     reason = (f"內文較符合 {text_best}「{ctx.schedule.get(text_best).title.zh_tw}」，但"
@@ -181,6 +181,23 @@ def decide(text: str, ctx: Context, header: DocHeader | None = None,
     return Decision(best, round(confidence, 4), _method(rules, probs, best),
                     _explain(ctx, parts, best, confidence, reason, text), reason,
                     decision_features(parts, best))
+
+
+def _nearest_allowed(allowed: dict[str, float], text_best: str) -> str:
+    """The best allowed class; when the text's own best is not allowed, the allowed class
+    closest to it in the schedule (longest common code prefix), as a clerk would look in
+    the same 綱 or 類 first."""
+    if text_best in allowed:
+        return text_best
+    candidates = sorted(c for c, v in allowed.items() if v > 0) or sorted(allowed)
+    return max(candidates, key=lambda c: (_common_prefix(c, text_best) // 2, allowed[c]))
+
+
+def _common_prefix(a: str, b: str) -> int:
+    n = 0
+    while n < min(len(a), len(b)) and a[n] == b[n]:
+        n += 1
+    return n
 
 
 @dataclass(frozen=True)

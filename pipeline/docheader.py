@@ -232,7 +232,8 @@ _FILE_NUMBER = re.compile(
     r"檔\s*號\s*[:：]?\s*(?P<year>\d{2,3})\s*[/／-]\s*(?P<code>\d{2,10})\s*[/／-]\s*(?P<case>\d{1,6})"
     r"(?:\s*[/／-]\s*(?P<volume>\d{1,4}))?"
 )
-_RETENTION = re.compile(r"保\s*存\s*年\s*限\s*[:：]\s*(?P<v>永\s*久(?:保\s*存)?|\d{1,2}\s*年)")
+#: the colon is optional (OCR drops it); the label must start its line or follow the 檔號
+_RETENTION = re.compile(r"保\s*存\s*年\s*限\s*[:：]?\s*(?P<v>永\s*久(?:保\s*存)?|\d{1,2}\s*年)")
 #: the 密等 line; the level is its first word, the rest (in brackets or after a comma) the
 #: condition of declassification
 _SECURITY = re.compile(

@@ -22,11 +22,10 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from pipeline import audit
-from pipeline import calibration
+from pipeline import audit, calibration
 from pipeline import classifier_model as cm
-from pipeline.calibration import exact
 from pipeline.auth import Actor, Perm
+from pipeline.calibration import exact
 from pipeline.classify import document_text, schedule_of
 from pipeline.db.models import ClassifierModel, Document, LifecycleEvent, TrainingExample
 from pipeline.errors import ConfigError

@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import functools
 import random
+import sys
 import tempfile
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
@@ -148,7 +149,8 @@ def folds(cases: Sequence[Case]) -> list[tuple[list[int], list[int]]]:
 
 def cross_validate(schedule: Schedule, cases: list[Case], extra: list[Case]) -> list[Outcome]:
     out: list[Outcome] = []
-    for train_idx, test_idx in folds(cases):
+    for n, (train_idx, test_idx) in enumerate(folds(cases), start=1):
+        print(f"fold {n}/{FOLDS}", file=sys.stderr, flush=True)
         out += run(schedule, [cases[i] for i in train_idx] + extra, [cases[i] for i in test_idx])
     return sorted(out, key=lambda o: o.case.name)
 

@@ -57,9 +57,14 @@ def test_printed_values_are_read_from_the_header() -> None:
 
 
 def test_ocr_spacing_full_width_and_permanent_are_read() -> None:
-    p = read_printed("檔 號：１１３／０６０４０１／１／２\n保存年限：永久\n密等及解密條件或保密期限：普通")
+    p = read_printed("檔 號：１１３／０６０４０１／１／２\n保存年限：永久\n"
+                     "密等及解密條件或保密期限：普通")
     assert p.to_dict() == {"file_number": "113/060401/1/2", "retention": "permanent",
                            "confidentiality": "普通", "declassify": None}
+
+
+def test_ocr_may_drop_the_colon_of_the_retention_label() -> None:
+    assert read_printed("檔號:109/050302/2\n保存年限10年\n").retention == 10
 
 
 def test_a_retention_mentioned_in_a_sentence_is_not_a_printed_value() -> None:
