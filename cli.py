@@ -2,7 +2,9 @@
 
 This is the one place where an exception becomes a message and an exit code
 (see ``docs/exit-codes.md``); everything below it raises. Every module in
-``commands/`` that defines a Typer ``app`` contributes its commands.
+``commands/`` that defines a Typer ``app`` contributes its commands; ``records serve``
+is defined here, at the edge that may import both ``commands`` and ``web`` (which never
+import each other).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import typer
 from typer.core import TyperGroup
 
 import commands
-from commands.common import err_console
+from commands.common import err_console, load_settings
 from pipeline.errors import RecordsError
 
 
@@ -49,6 +51,24 @@ def _register() -> None:
 
 
 _register()
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
+    port: int = typer.Option(8000, "--port", min=1, max=65535),
+    secure_cookies: bool = typer.Option(
+        False, "--secure-cookies", help="Send the session cookie over HTTPS only (behind TLS)."
+    ),
+) -> None:
+    """Start the web application; log in with the users of `records user add`."""
+    import uvicorn
+
+    from web.app import create_app
+
+    application = create_app(load_settings(), secure_cookies=secure_cookies)
+    err_console.print(f"records web application on http://{host}:{port}/ (Ctrl-C to stop)")
+    uvicorn.run(application, host=host, port=port, log_level="info", proxy_headers=False)
 
 if __name__ == "__main__":
     app()

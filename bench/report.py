@@ -19,7 +19,17 @@ def write(results: dict[str, Any], out: Path) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     images = out.parent / "img"
     text = "\n".join(render(results, images, out.parent)) + "\n"
-    out.write_text(text, encoding="utf-8")
+    out.write_text(text + _kept_sections(out), encoding="utf-8")
+
+
+def _kept_sections(out: Path) -> str:
+    """Sections written by benchmarks that run on their own (``python -m bench.pdfa``)."""
+    from bench.pdfa import END, START
+
+    old = out.read_text(encoding="utf-8") if out.exists() else ""
+    if START not in old or END not in old:
+        return ""
+    return "\n" + START + old.split(START, 1)[1].split(END, 1)[0] + END + "\n"
 
 
 def render(results: dict[str, Any], images: Path, base: Path) -> Lines:

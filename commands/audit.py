@@ -10,6 +10,7 @@ from commands.common import console, err_console, print_json
 from pipeline import audit
 from pipeline.auth import Perm
 from pipeline.errors import IntegrityFailure
+from pipeline.views import audit_log
 
 app = typer.Typer()
 audit_app = typer.Typer(help="The audit trail: verify the hash chain, read entries.",
@@ -41,10 +42,10 @@ def log(
     """The newest audit entries (auditors, records officers, admins)."""
     with acting_archive() as (_archive, session, actor):
         actor.require(Perm.audit_read)
-        rows = [audit.entry_dict(e) for e in audit.entries(session, target, limit)]
+        view = audit_log(session, target, limit)
     if as_json:
-        print_json({"entries": rows})
+        print_json(view.to_json())
         return
-    for r in reversed(rows):
-        console.print(f"{r['id']:>6} {r['at']:%Y-%m-%d %H:%M:%S} {r['actor']:<16} "
-                      f"{r['action']:<28} {r['target']} {escape(str(r['details']))}")
+    for r in reversed(view.entries):
+        console.print(f"{r.id:>6} {r.at:%Y-%m-%d %H:%M:%S} {r.actor:<16} "
+                      f"{r.action:<28} {r.target} {escape(str(r.details))}")

@@ -26,10 +26,16 @@ def check_command(
         min=0.0,
         help="Seconds an unreferenced blob may be an ingest still committing.",
     ),
+    pdfa: bool = typer.Option(
+        False, "--pdfa", help="Also validate every archival copy again with veraPDF (PDF/A)."
+    ),
 ) -> None:
-    """Re-hash every blob the database knows; exit 10 on any missing, changed or orphan blob."""
+    """Re-hash every blob the database knows; exit 10 on any missing, changed or orphan blob.
+
+    With --pdfa, also exit 10 when an archival copy is not valid PDF/A.
+    """
     with open_archive() as archive:
-        report = fixity.run(archive, current_actor(archive), orphan_grace)
+        report = fixity.run(archive, current_actor(archive), orphan_grace, pdfa)
     if as_json:
         print_json(report.to_dict())
     else:
@@ -39,6 +45,13 @@ def check_command(
 
 def _print(report: fixity.FixityReport) -> None:
     err_console.print(report.summary())
+    if report.archival is not None:
+        a = report.archival
+        err_console.print(
+            f"PDF/A: {a['compliant']} of {a['validated']} compliant ({a['validator']})"
+        )
+        for f in a["failed"][:SHOWN]:
+            console.print(f"{'not PDF/A':<10} document {f['document_id']}: {' '.join(f['rules'])}")
     for p in report.problems[:SHOWN]:
         console.print(f"{p.problem:<10} {p.kind:<11} {p.relpath}")
     for rel in report.orphans[:SHOWN]:

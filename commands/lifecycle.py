@@ -9,9 +9,10 @@ from sqlalchemy import select
 
 from commands.access import acting_archive, day
 from commands.common import console, err_console, print_json
-from pipeline import disposal, filing, lifecycle
+from pipeline import access, disposal, filing, lifecycle
 from pipeline.auth import Perm
 from pipeline.db.models import RecordFile
+from pipeline.views import document_history
 
 app = typer.Typer()
 lifecycle_app = typer.Typer(help="Records lifecycle: classify, file, history, declassify.",
@@ -79,15 +80,13 @@ def history(document_id: int = typer.Argument(...),
     """Every state change of a document: when, who, why."""
     with acting_archive() as (_archive, session, actor):
         actor.require(Perm.search)
-        doc = lifecycle.get_document(session, document_id)
-        events = lifecycle.history(session, doc.id)
-        rows = [{"from": e.from_state, "to": e.to_state, "actor": e.actor, "at": e.at,
-                 "reason": e.reason, "audit_id": e.audit_id} for e in events]
+        doc = access.visible_document(session, actor, document_id)
+        view = document_history(session, doc)
     if as_json:
-        print_json({"document": doc.id, "status": doc.status, "events": rows})
+        print_json(view.to_json())
         return
-    console.print(f"document {doc.id}: {doc.status}")
-    for e in events:
+    console.print(f"document {view.document}: {view.status}")
+    for e in view.events:
         console.print(f"  {e.at:%Y-%m-%d %H:%M} {e.from_state} -> {e.to_state} by {e.actor}: "
                       f"{escape(e.reason)}")
 

@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import typer
 from rich.markup import escape
 from rich.table import Table
-from sqlalchemy import func, select
 
-from commands.access import current_actor
+from commands.access import acting
 from commands.common import console, open_archive, print_json
-from commands.types import parse_field_filters
-from pipeline.archive import Archive
+from pipeline import access
 from pipeline.auth import Perm
-from pipeline.db.models import Batch, BatchItem, Document, Page, StoredFile
-from pipeline.docheader import printed_values
-from pipeline.errors import NotFound
-from pipeline.search import SearchFilters, SearchQuery
+from pipeline.dates import parse_date
+from pipeline.search import SearchQuery
+from pipeline.search.base import parse_field_filters
+from pipeline.views import DocumentView, archive_status
 
 app = typer.Typer()
 
@@ -45,23 +41,24 @@ def search(
         [], "--field", help="KEY=VALUE: a typed field must equal VALUE (repeatable)."
     ),
     sort: str = typer.Option("relevance", "--sort", help="relevance or date"),
+    date_from: str | None = typer.Option(
+        None, "--from", help="Documents dated on or after (2024-06-01, 113.06.01, 113年6月1日)."
+    ),
+    date_to: str | None = typer.Option(None, "--to", help="Documents dated on or before."),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """Full-text search over every page; hits name the document and the page."""
-    with open_archive() as archive:
-        actor = current_actor(archive)
+    """Full-text search over every page; hits name the document and the page.
+
+    Snippets of confidential documents shown here are written to the audit trail."""
+    with open_archive() as archive, acting(archive) as (session, actor):
         actor.require(Perm.search)
-        filters = SearchFilters(
-            class_code=class_code,
-            division=division,
-            status=status,
-            record_type=record_type,
-            fields=parse_field_filters(field),
-            clearance=actor.clearance,
-        )
-        with archive.session() as session:
-            query_ = SearchQuery(query, filters, limit, offset, sort)
-            result = archive.search.search(session, query_)
+        filters = access.search_filters(
+            actor, class_code=class_code, division=division, status=status,
+            record_type=record_type, fields=parse_field_filters(field),
+            date_from=parse_date(date_from) if date_from else None,
+            date_to=parse_date(date_to) if date_to else None)
+        result = archive.search.search(session, SearchQuery(query, filters, limit, offset, sort))
+        access.audit_hits(session, actor, {h.document_id for h in result.hits}, "cli")
     if as_json:
         print_json(result.to_dict())
         return
@@ -79,142 +76,47 @@ def search(
     console.print(table)
 
 
-def document_dict(doc: Document, with_text: bool) -> dict[str, Any]:
-    """The shape ``records show --json`` prints (and the web API returns)."""
-    return {
-        "id": doc.id,
-        "title": doc.title,
-        "original_name": doc.original_name,
-        "media_type": doc.media_type,
-        "page_count": doc.page_count,
-        "status": doc.status,
-        "class_code": doc.class_code,
-        "record_type": doc.record_type,
-        "confidentiality": doc.confidentiality,
-        "division": doc.division,
-        "box": doc.box,
-        "folder": doc.folder,
-        "operator": doc.operator,
-        "document_date": doc.document_date,
-        "fields": doc.fields,
-        "printed": printed_values(doc.printed),
-        "sha256": doc.sha256,
-        "batch_id": doc.batch_id,
-        "created_at": doc.created_at,
-        "original": doc.original.store_path,
-        "archival": doc.archival.store_path if doc.archival else None,
-        "pages": [_page_dict(p, with_text) for p in doc.pages],
-    }
-
-
-def _page_dict(p: Page, with_text: bool) -> dict[str, Any]:
-    d: dict[str, Any] = {
-        "page": p.number,
-        "source": p.source,
-        "confidence": p.confidence,
-        "rotation": p.rotation,
-        "skew": p.skew,
-        "chars": len(p.text),
-    }
-    if with_text:
-        d["text"] = p.text
-    return d
-
-
 @app.command()
 def show(
     document_id: int = typer.Argument(...),
     text: bool = typer.Option(False, "--text", help="Include each page's text."),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """One document: metadata, files and pages."""
-    with open_archive() as archive:
-        actor = current_actor(archive)
+    """One document: metadata, files and pages (a confidential one's view is audited)."""
+    with_text = text or as_json
+    with open_archive() as archive, acting(archive) as (session, actor):
         actor.require(Perm.search)
-        with archive.session() as session:
-            doc = session.get(Document, document_id)
-            # above the user's clearance it does not exist for them (as on the web)
-            if doc is None or not _visible(doc, actor.clearance):
-                raise NotFound(f"no document {document_id}")
-            data = document_dict(doc, text or as_json)
+        # above the user's clearance it does not exist for them (as on the web)
+        doc = access.visible_document(session, actor, document_id)
+        access.audit_view(session, actor, doc, "metadata and text" if with_text else "metadata",
+                          "cli")
+        view = DocumentView.of(doc, with_text)
     if as_json:
-        print_json(data)
+        print_json(view.to_json())
         return
-    for key, value in data.items():
-        if key != "pages" and value not in (None, {}, ""):
+    for key, value in view.model_dump(exclude={"pages", "parts", "sign_offs"}).items():
+        if value not in (None, {}, ""):
             console.print(f"[bold]{key}[/]: {escape(str(value))}")
-    for p in data["pages"]:
+    for p in view.pages:
         console.print(
-            f"[bold]page {p['page']}[/] ({p['source']}, confidence {p['confidence']}, "
-            f"rotated {p['rotation']}°, deskewed {p['skew']}°)"
+            f"[bold]page {p.page}[/] ({p.source}, confidence {p.confidence}, "
+            f"rotated {p.rotation}°, deskewed {p.skew}°)"
         )
-        if text:
-            console.print(escape(p["text"]))
-
-
-def _visible(doc: Document, clearance: str) -> bool:
-    return doc.confidentiality in SearchFilters(clearance=clearance).visible_levels()
-
-
-def status_dict() -> dict[str, Any]:
-    with open_archive() as archive:
-        return archive_status(archive)
-
-
-def archive_status(archive: Archive) -> dict[str, Any]:
-    """The shape ``records status --json`` prints (and ``GET /api/status`` returns)."""
-    with archive.session() as session:
-        docs = session.scalar(select(func.count(Document.id))) or 0
-        pages = session.scalar(select(func.count(Page.id))) or 0
-        by_status = dict(
-            session.execute(
-                select(Document.status, func.count(Document.id)).group_by(Document.status)
-            ).all()
-        )
-        quarantined = (
-            session.scalar(
-                select(func.count(func.distinct(BatchItem.path))).where(
-                    BatchItem.outcome == "quarantined"
-                )
-            )
-            or 0
-        )
-        pending = (
-            session.scalar(
-                select(func.count(StoredFile.id)).where(
-                    StoredFile.kind == "original",
-                    ~StoredFile.sha256.in_(select(Document.sha256)),
-                    ~StoredFile.sha256.in_(
-                        select(BatchItem.sha256).where(
-                            BatchItem.outcome == "quarantined", BatchItem.sha256.is_not(None)
-                        )
-                    ),
-                )
-            )
-            or 0
-        )
-        batches = session.scalar(select(func.count(Batch.id))) or 0
-        size = session.scalar(select(func.coalesce(func.sum(StoredFile.size), 0))) or 0
-        return {
-            "home": str(archive.settings.home),
-            "database": archive.engine.url.render_as_string(),
-            "search_backend": archive.search.name,
-            "documents": docs,
-            "pages": pages,
-            "by_status": by_status,
-            "batches": batches,
-            "quarantined_files": quarantined,
-            "preserved_not_processed": pending,
-            "store_bytes": int(size),
-        }
+        if p.text is not None:
+            console.print(escape(p.text))
+    for s in view.sign_offs:
+        console.print(f"[bold]簽核 {s['seq']}[/] {s['signed_at'] or ''} {escape(s['unit'] or '')} "
+                      f"{escape(s['title'] or '')} {escape(s['signer'] or '')} "
+                      f"{escape(s['action'] or '')} {escape(s['opinion'] or '')}")
 
 
 @app.command()
 def status(as_json: bool = typer.Option(False, "--json")) -> None:
     """Counts of documents, pages, batches, quarantined and unfinished files."""
-    data = status_dict()
+    with open_archive() as archive:
+        view = archive_status(archive)
     if as_json:
-        print_json(data)
+        print_json(view.to_json())
         return
-    for key, value in data.items():
+    for key, value in view.model_dump().items():
         console.print(f"[bold]{key}[/]: {escape(str(value))}")

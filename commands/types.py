@@ -9,7 +9,6 @@ from rich.markup import escape
 from rich.table import Table
 
 from commands.common import console, print_json
-from pipeline.errors import ConfigError
 from pipeline.record_types import installed_types
 
 app = typer.Typer()
@@ -49,13 +48,3 @@ def _caption(rtype: dict[str, Any]) -> str:
     parts.append(f"from {rtype['source']}")
     return escape("; ".join(parts))
 
-
-def parse_field_filters(pairs: list[str]) -> dict[str, str]:
-    """``--field gift_date=2023-04-12`` (repeatable) -> ``{"gift_date": "2023-04-12"}``."""
-    out: dict[str, str] = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key.strip():
-            raise ConfigError(f"--field wants KEY=VALUE, got {pair!r}")
-        out[key.strip()] = value.strip()
-    return out

@@ -12,6 +12,7 @@ from commands.common import console, err_console, open_archive, print_json
 from pipeline import auth
 from pipeline.audit import audited_session
 from pipeline.db.models import User
+from pipeline.views import WhoAmI
 
 app = typer.Typer()
 user_app = typer.Typer(help="Users, their roles and clearance.", no_args_is_help=True)
@@ -110,8 +111,7 @@ def whoami(as_json: bool = typer.Option(False, "--json")) -> None:
     with acting_archive() as (_archive, _session, actor):
         perms = sorted(p.value for p in actor.perms)
     if as_json:
-        print_json({"name": actor.name, "role": actor.role, "clearance": actor.clearance,
-                    "division": actor.division, "permissions": perms})
+        print_json(WhoAmI.of(actor).to_json())
     else:
         console.print(f"{actor.name} ({actor.role or 'no role'}, clearance {actor.clearance}): "
                       f"{', '.join(perms) or 'no permissions'}")

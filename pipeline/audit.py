@@ -211,22 +211,13 @@ def verify(session: Session, anchor: Path | None = None) -> Verification:
     return Verification(count, anchored=head is not None)
 
 
-def entries(session: Session, target: str | None = None, limit: int = 100) -> list[AuditEntry]:
-    """The newest entries, optionally for one target (e.g. ``document:5``)."""
+def entries(session: Session, target: str | None = None, limit: int = 100,
+            before: int | None = None) -> list[AuditEntry]:
+    """The newest entries (optionally for one target, e.g. ``document:5``), newest first;
+    ``before`` pages back: only entries with a smaller id."""
     query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
     if target is not None:
         query = query.where(AuditEntry.target == target)
+    if before is not None:
+        query = query.where(AuditEntry.id < before)
     return list(session.scalars(query))
-
-
-def entry_dict(entry: AuditEntry) -> dict[str, Any]:
-    return {
-        "id": entry.id,
-        "at": entry.at,
-        "actor": entry.actor,
-        "action": entry.action,
-        "target": entry.target,
-        "details": entry.details,
-        "prev_hash": entry.prev_hash,
-        "hash": entry.hash,
-    }

@@ -14,6 +14,7 @@ from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from pipeline import preservation
 from pipeline.archive import Archive
 from pipeline.db.models import Batch, BatchItem, utcnow
 from pipeline.errors import ExternalProgramError, InputFileError
@@ -72,6 +73,8 @@ class BatchSummary:
     duplicates: int = 0
     quarantined: list[dict[str, str]] = field(default_factory=list)
     document_ids: list[int] = field(default_factory=list)
+    #: veraPDF's verdicts on the new archival copies (None: not validated)
+    archival_validation: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -81,6 +84,7 @@ class BatchSummary:
             "duplicates": self.duplicates,
             "quarantined": self.quarantined,
             "document_ids": self.document_ids,
+            "archival_validation": self.archival_validation,
         }
 
 
@@ -117,6 +121,9 @@ class BatchDriver:
             self.pending.discard(handle)
             self._handle(handle)
         self._finish_batch()
+        # a follow-up on stored documents: a validator problem never fails the batch
+        run = preservation.after_batch(self.archive, self.summary.document_ids)
+        self.summary.archival_validation = run.to_dict() if run else None
         return self.summary
 
     def _handle(self, handle: Any) -> None:

@@ -28,16 +28,19 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, timedelta, timezone
 from enum import StrEnum
 from typing import NamedTuple
 
 from pipeline.errors import ConfigError
 
 ROC_OFFSET = 1911
+#: Taiwan time (UTC+8, no daylight saving)
+TAIPEI = timezone(timedelta(hours=8), "Asia/Taipei")
 
 __all__ = [
     "ROC_OFFSET",
+    "TAIPEI",
     "DateForm",
     "FoundDate",
     "add_years",

@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO, cast
 
@@ -14,6 +15,7 @@ import pikepdf
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from pipeline import pdfa
 from pipeline.archive import Archive
 from pipeline.db.models import BatchItem, Document, Page, StoredFile
 from pipeline.enrich import enrich
@@ -36,7 +38,7 @@ def build_archival_pdf(archive: Archive, job: Job, results: list[PageResult], ou
     a deterministic /ID: the same pages give the same bytes, so a run that resumes after
     a crash stores the very blob the crashed run linked (no orphan).
     """
-    original = archive.store.path(job.relpath)
+    original = archive.store.path(job.page_source)
     spec: list[str] = []
     for page in results:
         spec += [str(original), str(page.number)] if page.pdf_path is None else [page.pdf_path, "1"]
@@ -66,7 +68,7 @@ def _reads_back(out: Path, pages: int) -> bool:
 
 def _assemble_in_memory(original: Path, job: Job, results: list[PageResult], out: Path) -> None:
     with pikepdf.new() as pdf:
-        src = pikepdf.open(original) if job.layer_pages else None
+        src = pikepdf.open(original) if job.layer_pages or job.given_pages else None
         for page in results:
             if page.pdf_path is None and src is not None:
                 pdf.pages.append(src.pages[page.number - 1])
@@ -183,12 +185,62 @@ def _document_exists(archive: Archive, sha: str) -> bool:
 def _store_archival(
     archive: Archive, job: Job, results: list[PageResult], work: Path
 ) -> tuple[str, int, str] | None:
-    if all(r.pdf_path is None for r in results) and job.media_type == "application/pdf":
-        return None  # born-digital: the original already is the searchable PDF
+    """The PDF/A archival copy; None when the original is a born-digital PDF/A itself."""
+    born_digital = all(r.pdf_path is None for r in results)
+    original = archive.store.path(job.relpath)
+    if born_digital and job.media_type == "application/pdf" and _declares_pdfa(original):
+        return None  # kept as it is; its conformance is recorded by the validation step
+    info = _archival_info(archive, job, results)
     with disk_errors(f"cannot write the archival copy of {job.name}"):
-        pdf = build_archival_pdf(archive, job, results, work / "archival.pdf")
+        source = original
+        if not born_digital:
+            source = build_archival_pdf(archive, job, results, work / "assembled.pdf")
+        pdf = write_pdfa(source, work / "archival.pdf", info, results, born_digital)
     blob = archive.store.put(pdf, "archival")
     return blob.sha256, blob.size, blob.relpath
+
+
+def _declares_pdfa(path: Path) -> bool:
+    try:
+        with pikepdf.open(path) as pdf:
+            return pdfa.declared_profile(pdf) is not None
+    except pikepdf.PdfError:
+        return False
+
+
+def write_pdfa(
+    source: Path, out: Path, info: pdfa.ArchivalInfo, results: list[PageResult], normalise: bool
+) -> Path:
+    """The archival PDF/A-2 made from ``source`` (OCR'd pages, or a born-digital rendition).
+
+    A born-digital rendition (``normalise``) declares level B: its fonts are the author's.
+    """
+    bilevel = {r.number for r in results if r.bilevel}
+    unicode = not normalise and pdfa.text_fits_unicode_level([r.text for r in results])
+    try:
+        with pikepdf.open(source) as pdf:
+            pdfa.make_pdfa(pdf, info, bilevel, unicode)
+            save_pdf(pdf, out)
+    except (pikepdf.PdfError, ValueError) as exc:
+        raise CorruptFile(f"cannot make the PDF/A archival copy: {exc}") from exc
+    return out
+
+
+def _archival_info(archive: Archive, job: Job, results: list[PageResult]) -> pdfa.ArchivalInfo:
+    """Metadata of the archival copy; its dates are when the original was captured."""
+    with archive.session() as session:
+        captured = session.scalar(
+            select(StoredFile.created_at).where(
+                StoredFile.sha256 == job.sha256, StoredFile.kind == "original"
+            )
+        )
+    return pdfa.ArchivalInfo(
+        original_sha256=job.sha256,
+        captured=captured or datetime.now(UTC),
+        title=guess_title(results),
+        creator=job.manifest.division if job.manifest else None,
+        source_name=job.name,
+    )
 
 
 def _commit(

@@ -26,7 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from pipeline import audit
+from pipeline import audit, preservation
 from pipeline.auth import Actor, Perm
 from pipeline.db.models import (
     AuditEntry,
@@ -80,6 +80,8 @@ class FixityReport:
     temp_leftovers: list[str] = field(default_factory=list)
     #: destruction certificates that disagree with the audit trail or their tombstones
     certificates: list[str] = field(default_factory=list)
+    #: veraPDF's re-validation of the archival copies (``--pdfa``), else None
+    archival: dict[str, Any] | None = None
     seconds: float = 0.0
 
     @property
@@ -92,7 +94,8 @@ class FixityReport:
 
     @property
     def ok(self) -> bool:
-        return not (self.problems or self.orphans or self.certificates)
+        failed_pdfa = bool(self.archival and self.archival["failed"])
+        return not (self.problems or self.orphans or self.certificates or failed_pdfa)
 
     def summary(self) -> str:
         return (
@@ -113,6 +116,7 @@ class FixityReport:
             "recent_unreferenced": self.recent_unreferenced,
             "temp_leftovers": self.temp_leftovers,
             "certificates": self.certificates,
+            "archival_validation": self.archival,
             "seconds": round(self.seconds, 3),
         }
 
@@ -219,6 +223,8 @@ def require_intact(report: FixityReport) -> None:
     shown = [f"{p.relpath}: {p.problem}" for p in report.problems[:5]]
     shown += [f"{rel}: orphan (not referenced by the database)" for rel in report.orphans[:5]]
     shown += report.certificates[:5]
+    failed = report.archival["failed"] if report.archival else []
+    shown += [f"document {f['document_id']}: not {f['profile'] or 'PDF/A'}" for f in failed[:5]]
     raise IntegrityFailure(f"{report.summary()}: " + "; ".join(shown))
 
 
@@ -284,14 +290,25 @@ def _still_expected(session: Session, problems: list[Problem]) -> list[Problem]:
     return [p for p in problems if p.relpath in live]
 
 
-def run(archive: Archive, actor: Actor, orphan_grace: float = ORPHAN_GRACE_SECONDS) -> FixityReport:
-    """Check the archive's store and write the outcome to the audit trail."""
+def run(
+    archive: Archive,
+    actor: Actor,
+    orphan_grace: float = ORPHAN_GRACE_SECONDS,
+    pdfa: bool = False,
+) -> FixityReport:
+    """Check the archive's store and write the outcome to the audit trail.
+
+    With ``pdfa`` every archival copy is validated again by veraPDF (a preservation event
+    each); a copy that is not compliant fails the check.
+    """
     actor.require(Perm.audit_read)
     with archive.session() as session:
         report = check(session, archive.store, orphan_grace)
     if report.problems:
         with archive.session() as session:
             report.problems = _still_expected(session, report.problems)
+    if pdfa:
+        report.archival = preservation.validate(archive, None, preservation.FIXITY).to_dict()
     append_audit(archive, actor.name, "fixity.check", "store", _audit_details(report))
     return report
 
@@ -324,4 +341,7 @@ def _audit_details(report: FixityReport) -> dict[str, Any]:
         "missing": [p.relpath for p in report.missing][:100],
         "mismatched": [p.relpath for p in report.mismatched][:100],
         "orphans": report.orphans[:100],
+        "archival_not_compliant": [f["document_id"] for f in report.archival["failed"]][:100]
+        if report.archival
+        else None,
     }

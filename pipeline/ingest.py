@@ -22,6 +22,7 @@ from pipeline import imaging
 from pipeline._exec import poppler
 from pipeline.archive import Archive
 from pipeline.db.models import Document, StoredFile
+from pipeline.di.sniff import is_package
 from pipeline.errors import CorruptFile, EncryptedFile, ExternalProgramError, InputFileError
 from pipeline.intake import InputFile, sniff
 from pipeline.manifest import ManifestEntry
@@ -52,10 +53,21 @@ class Job:
     #: pages whose text comes from the PDF's own text layer, by page number
     layer_pages: dict[int, poppler.LayerPage] = field(default_factory=dict)
     manifest: ManifestEntry | None = None
+    #: pages whose results are known when planning (a DI's pages, laid out from its XML)
+    given_pages: dict[int, PageResult] = field(default_factory=dict)
+    #: store path of the PDF the pages are read from, when it is not the original
+    #: (a born-digital package's reading copy)
+    pages_from: str | None = None
 
     @property
     def ocr_pages(self) -> list[int]:
-        return [n for n in range(1, self.page_count + 1) if n not in self.layer_pages]
+        skip = self.layer_pages.keys() | self.given_pages.keys()
+        return [n for n in range(1, self.page_count + 1) if n not in skip]
+
+    @property
+    def page_source(self) -> str:
+        """Store path of the file whose pages are processed."""
+        return self.pages_from or self.relpath
 
 
 @dataclass(frozen=True)
@@ -107,6 +119,10 @@ def prepare(
     archive: Archive, item: InputFile, entry: ManifestEntry | None, opts: PageOptions
 ) -> Job | Outcome:
     """Preserve one input file and plan its pages, or say why it goes no further."""
+    if is_package(item.path):
+        from pipeline.di.package import prepare_package  # it builds on this module's steps
+
+        return prepare_package(archive, item, entry, opts)
     try:
         known = _known(archive, item)
         if known is not None:
@@ -206,16 +222,18 @@ def process_chunk(
     job: Job, numbers: list[int], opts: PageOptions, store_root: Path, work_root: Path
 ) -> list[PageResult]:
     """Process some pages of a job; needs only the shared store and work folders."""
-    source = ContentStore(store_root).path(job.relpath)
+    source = ContentStore(store_root).path(job.page_source)
     with disk_errors(f"cannot write page files of {job.name} to {work_root}"):
         work = work_dir(work_root, job)
         return [_one_page(job, n, opts, source, work) for n in numbers]
 
 
 def _one_page(job: Job, n: int, opts: PageOptions, source: Path, work: Path) -> PageResult:
+    if n in job.given_pages:
+        return job.given_pages[n]
     if n in job.layer_pages:
         return layer_page(job.layer_pages[n], n, opts.dpi)
-    if job.media_type == "application/pdf":
+    if job.media_type == "application/pdf" or job.pages_from:  # a reading copy is a PDF
         return process_pdf_page(source, n, opts, work)
     return process_image_page(source, n, opts, work)
 
@@ -224,6 +242,6 @@ def chunks(job: Job, size: int) -> list[list[int]]:
     """Page numbers split into tasks; text-layer pages are cheap and ride in one chunk."""
     ocr = job.ocr_pages
     parts = [ocr[i : i + size] for i in range(0, len(ocr), size)]
-    if job.layer_pages:
-        parts.append(sorted(job.layer_pages))
+    if job.layer_pages or job.given_pages:
+        parts.append(sorted(job.layer_pages.keys() | job.given_pages.keys()))
     return parts

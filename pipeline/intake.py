@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline.di.sniff import is_package_dir
 from pipeline.errors import ConfigError, InputFileError, UnsupportedFileType
 
 #: a file at the top of an input folder listing glob patterns to leave out
@@ -69,14 +70,22 @@ def discover(paths: Iterable[Path]) -> list[InputFile]:
 
 
 def _walk(root: Path, patterns: list[str]) -> list[InputFile]:
+    if is_package_dir(root):  # a born-digital package given on its own
+        return [InputFile(root, root.name)]
     files: list[InputFile] = []
+    packages: list[Path] = []  # a package folder is one input, its files are its parts
     for path in sorted(root.rglob("*")):
         rel = path.relative_to(root).as_posix()
         if any(part.startswith(".") for part in path.relative_to(root).parts):
             continue
-        if path.is_dir() or rel in MANIFEST_NAMES:
+        if rel in MANIFEST_NAMES or any(path.is_relative_to(p) for p in packages):
             continue
         if any(fnmatch.fnmatch(rel, pat) for pat in patterns):
+            continue
+        if path.is_dir():
+            if is_package_dir(path):
+                packages.append(path)
+                files.append(InputFile(path, rel))
             continue
         files.append(InputFile(path, rel))
     return files

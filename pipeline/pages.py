@@ -53,6 +53,8 @@ class PageResult:
     words: list[list[Any]] = field(default_factory=list)
     #: single-page searchable PDF made by tesseract; None for text-layer pages
     pdf_path: str | None = None
+    #: the page was scanned bilevel: its archival image goes back to 1 bit (CCITT G4)
+    bilevel: bool = False
 
 
 def ocr_image(img: Image.Image, number: int, dpi: int, opts: PageOptions, work: Path) -> PageResult:
@@ -62,6 +64,7 @@ def ocr_image(img: Image.Image, number: int, dpi: int, opts: PageOptions, work: 
     need it: those whose text lines run up and down, and those whose OCR came back
     with a low confidence, which is what an upside-down page gives.
     """
+    bilevel = img.mode == "1"
     img = imaging.despeckle(img)
     skew, sideways = imaging.skew_and_sideways(img)
     rotation, guess = 0, None
@@ -94,6 +97,7 @@ def ocr_image(img: Image.Image, number: int, dpi: int, opts: PageOptions, work: 
         dpi,
         page.words,
         str(pdf_path),
+        bilevel,
     )
 
 

@@ -15,6 +15,7 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_RULES_DIR = Path(__file__).resolve().parent.parent / "retention_rules"
+REPO_VERAPDF_DIR = Path(__file__).resolve().parent.parent / "tools" / "verapdf" / "target"
 
 
 def _default_home() -> Path:
@@ -59,6 +60,12 @@ class Settings(BaseSettings):
     dask_address: str = ""
     #: a classification below this confidence goes to the review queue (needs_review)
     review_threshold: float = Field(default=0.6, ge=0.0, le=1.0)
+    #: validate archival copies with veraPDF after each batch (docs/preservation.md)
+    validate_archival: bool = True
+    #: the built veraPDF entry point (scripts/setup builds it here)
+    verapdf_dir: Path = REPO_VERAPDF_DIR
+    #: seconds one veraPDF run (a whole batch of files) may take
+    verapdf_timeout: float = Field(default=1800.0, gt=0)
 
     @model_validator(mode="after")
     def _derive(self) -> Settings:

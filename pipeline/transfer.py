@@ -25,10 +25,11 @@ import bagit
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from pipeline import audit, disposal, filing, reports
+from pipeline import audit, disposal, filing, preservation, reports
 from pipeline.archive import Archive
 from pipeline.auth import Actor, Perm
 from pipeline.db.models import Document, FileAssignment, RecordFile, Transfer, TransferItem
+from pipeline.di.metadata import part_dicts, sign_off_dicts
 from pipeline.errors import ConfigError, IntegrityFailure, NotFound, NotPermitted
 from pipeline.lifecycle import State, history, move_all
 from pipeline.retention.schedule import Schedule
@@ -108,18 +109,28 @@ def _document_metadata(session: Session, doc: Document, item: str, class_title: 
         "class_code": doc.class_code, "class_title": class_title,
         "confidentiality": doc.confidentiality, "record_type": doc.record_type,
         "sha256": doc.sha256, "files": files,
+        # preservation events: veraPDF's verdicts on the PDF/A archival copy
+        "archival_validation": preservation.events(session, doc.id),
         "history": [{"from": e.from_state, "to": e.to_state, "actor": e.actor, "at": e.at,
                      "reason": e.reason} for e in history(session, doc.id)],
+        "sign_offs": sign_off_dicts(session, doc.id),
+        "parts": [{k: p[k] for k in ("name", "role", "sha256", "size", "media_type")}
+                  for p in part_dicts(session, doc.id)],
     }
 
 
-def _copy_blobs(archive: Archive, doc: Document, folder: Path) -> dict[str, str]:
+def _copy_blobs(archive: Archive, session: Session, doc: Document, folder: Path) -> dict[str, str]:
     suffix = _SUFFIX.get(doc.media_type) or Path(doc.original_name).suffix or ".bin"
     shutil.copyfile(archive.store.path(doc.original.store_path), folder / f"original{suffix}")
     files = {"original": f"original{suffix}"}
     if doc.archival is not None and doc.archival.id != doc.original.id:
         shutil.copyfile(archive.store.path(doc.archival.store_path), folder / "archival.pdf")
         files["archival"] = "archival.pdf"
+    for i, part in enumerate(part_dicts(session, doc.id), 1):
+        (folder / "parts").mkdir(exist_ok=True)  # a born-digital package's DI, SI, attachments
+        name = f"parts/{i:03d}-{Path(part['name']).name}"
+        shutil.copyfile(archive.store.path(part["store_path"]), folder / name)
+        files[f"part {part['name']}"] = name
     return files
 
 
@@ -128,7 +139,7 @@ def _write_document(archive: Archive, session: Session, schedule: Schedule, file
     item = filing.item_number(file, assignment)
     folder = root / file.number / item
     folder.mkdir(parents=True)
-    files = _copy_blobs(archive, doc, folder)
+    files = _copy_blobs(archive, session, doc, folder)
     class_title = schedule.get(file.class_code).title.zh_tw if file.class_code in schedule else ""
     meta = _document_metadata(session, doc, item, class_title, files)
     (folder / "metadata.json").write_bytes(_pretty(meta))

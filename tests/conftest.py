@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +21,10 @@ from tests.services import (  # noqa: F401  (fixtures for OpenSearch and Postgre
     os_alias,
     postgres_url,
 )
+
+# veraPDF after every test batch (a JVM start each) would dominate the suite; the tests of
+# archival validation turn it on (tests/test_pdfa.py)
+os.environ.setdefault("RECORDS_VALIDATE_ARCHIVAL", "false")
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "sample_scans"

@@ -289,6 +289,28 @@ def test_cli_search_never_shows_confidential_text_below_clearance(
             assert '"total": 0' in result.output
 
 
+def _views(target: int) -> list[dict[str, Any]]:
+    """The ``document.view`` entries of a document, oldest first (as the CLI lists them)."""
+    result = runner.invoke(cli_app, ["audit", "log", "--target", f"document:{target}", "--json"])
+    assert result.exit_code == 0, result.output
+    entries = json.loads(result.output)["entries"]
+    return [e["details"] for e in reversed(entries) if e["action"] == "document.view"]
+
+
+def test_cli_views_of_a_confidential_document_are_audited_like_the_webs(
+    template: Template, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run_as("officer1", template, tmp_path, monkeypatch, {})
+    secret, plain = template.ids["secret"], template.ids["doc"]
+    assert runner.invoke(cli_app, ["show", str(secret), "--text"]).exit_code == 0
+    assert runner.invoke(cli_app, ["show", str(plain), "--text"]).exit_code == 0
+    found = runner.invoke(cli_app, ["search", SECRET_TEXT, "--json"])
+    assert found.exit_code == 0 and SECRET_TEXT in found.output
+    assert _views(secret) == [{"part": "metadata and text", "via": "cli"},
+                              {"part": "search snippet", "via": "cli"}]
+    assert _views(plain) == []
+
+
 def test_logout_revokes_only_the_callers_token(
     template: Template, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -14,6 +14,7 @@ from cli import app
 from pipeline.settings import REPO_RULES_DIR
 
 SCHEDULE = REPO_RULES_DIR / "secretariat-v1.yaml"
+REVISION = REPO_RULES_DIR / "secretariat-v2.yaml"
 runner = CliRunner()
 
 
@@ -43,6 +44,27 @@ def test_the_schedule_in_the_repository_is_valid(rules_copy: Path) -> None:
     assert data["ok"] is True and data["in_force"]["schedule_id"] == "tainan-secretariat"
     assert data["in_force"]["leaves"] > 50
     assert runner.invoke(app, ["rules", "check", str(SCHEDULE)]).exit_code == 0
+    both = json.loads(runner.invoke(app, ["rules", "check", str(REPO_RULES_DIR), "--json"]).stdout)
+    assert [f["version"] for f in both["files"]] == [1, 2]
+    assert both["in_force"]["version"] == 2 and both["in_force"]["leaves"] > 100
+
+
+def test_a_revision_that_shortens_a_term_is_refused(rules_copy: Path) -> None:
+    revised = rules_copy / REVISION.name
+    shutil.copy(REVISION, revised)
+    assert runner.invoke(app, ["rules", "check"]).exit_code == 0
+    text = revised.read_text(encoding="utf-8")
+    at = text.index('  - code: "030401"')  # accounting vouchers: 10 years in version 1
+    line = text.count("\n", 0, at) + 1
+    revised.write_text(text[:at] + text[at:].replace("retention: 10\n", "retention: 5\n", 1),
+                       encoding="utf-8")
+    result = runner.invoke(app, ["rules", "check", "--json"])
+    assert result.exit_code == 5
+    data = json.loads(result.stdout)
+    assert (data["file"], data["line"], data["field"]) == (str(revised), line, "retention")
+    assert "030401" in data["message"] and "shortened to 5" in data["message"]
+    # the file alone is a valid schedule: only the directory knows what is already filed
+    assert runner.invoke(app, ["rules", "check", str(revised)]).exit_code == 0
 
 
 def test_an_illegal_term_is_refused_with_file_line_and_field(rules_copy: Path) -> None:

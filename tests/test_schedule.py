@@ -10,6 +10,7 @@ from pipeline.errors import ConfigError, RulesError
 from pipeline.retention.schedule import (
     SCHEMA_PATH,
     STANDARD_TERMS,
+    RetentionClass,
     Schedule,
     load_rules_dir,
     load_schedule,
@@ -18,6 +19,7 @@ from pipeline.retention.schedule import (
 from pipeline.settings import REPO_RULES_DIR
 
 SECRETARIAT = REPO_RULES_DIR / "secretariat-v1.yaml"
+SECRETARIAT_V2 = REPO_RULES_DIR / "secretariat-v2.yaml"
 DIVISIONS = {
     "special_affairs",
     "documentation",
@@ -350,7 +352,7 @@ def test_effective_date_may_be_written_in_roc(tmp_path: Path) -> None:
 
 
 def test_header_error_points_at_header_line(tmp_path: Path) -> None:
-    error = refused(tmp_path, BASE.replace("schema_version: 1", "schema_version: 2"))
+    error = refused(tmp_path, BASE.replace("schema_version: 1", "schema_version: 3"))
     assert (error.line, error.field) == (1, "schema_version")
 
 
@@ -410,3 +412,168 @@ def test_rules_dir_without_schedules(tmp_path: Path) -> None:
 
 def test_repository_rules_dir_loads() -> None:
     assert load_rules_dir(REPO_RULES_DIR).schedule_id == "tainan-secretariat"
+
+
+# --- schema 2: every leaf cites its basis -------------------------------------------------
+
+BASE_V2 = BASE.replace("schema_version: 1", "schema_version: 2").replace(
+    "    legal_basis: 檔案法第12條\n", "    basis: [{reference: 檔案法, item: 第12條}]\n"
+)
+
+
+def test_schema_2_derives_the_shown_basis_from_the_citations(tmp_path: Path) -> None:
+    cls = load_schedule(write(tmp_path, BASE_V2)).get("060101")
+    assert cls.basis is not None and (cls.basis[0].reference, cls.basis[0].item) == (
+        "檔案法", "第12條")
+    assert cls.legal_basis == "檔案法第12條"
+
+
+@pytest.mark.parametrize(
+    ("edit", "needle", "field", "words"),
+    [
+        (lambda t: t.replace("    basis: [{reference: 檔案法, item: 第12條}]\n", ""),
+         'code: "060101"', "classes[2].basis", "needs basis"),
+        (lambda t: t.replace("[{reference: 檔案法, item: 第12條}]", "[]"),
+         "basis: []", "classes[2].basis", "at least 1"),
+        (lambda t: t.replace("{reference: 檔案法, item: 第12條}", "{item: 第12條}"),
+         "basis: [{item", "classes[2].basis[0].reference", "required"),
+        (lambda t: t.replace("    title: {zh-TW: 檔案清理",
+                             "    basis: [{reference: 檔案法}]\n    title: {zh-TW: 檔案清理"),
+         "basis: [{reference: 檔案法}]", "classes[1].basis", "heading"),
+    ],
+    ids=["leaf without basis", "empty basis", "citation without reference", "basis on heading"],
+)
+def test_schema_2_citations_are_checked(
+    tmp_path: Path, edit: Callable[[str], str], needle: str, field: str, words: str
+) -> None:
+    bad = edit(BASE_V2)
+    error = refused(tmp_path, bad)
+    assert (error.line, error.field) == (line_of(bad, needle), field)
+    assert words in error.message
+
+
+# --- a revision may not shorten what files already filed keep --------------------------------
+
+
+def revision(text: str, version: int = 2, effective: str = "2026-01-01") -> str:
+    return text.replace("\nversion: 1\n", f"\nversion: {version}\n").replace(
+        "effective_date: 2025-01-01", f"effective_date: {effective}")
+
+
+def test_a_longer_term_in_a_revision_is_accepted(tmp_path: Path) -> None:
+    write(tmp_path, BASE, "v1.yaml")
+    write(tmp_path, revision(BASE_V2.replace("retention: 10", "retention: 15")), "v2.yaml")
+    assert load_rules_dir(tmp_path).retention_of("060101") == 15
+    assert load_rules_dir(tmp_path, as_of=date(2025, 6, 1)).retention_of("060101") == 10
+
+
+CHILD = """  - code: "06010101"
+    level: 節
+    parent: "060101"
+    title: {zh-TW: 銷毀目錄, en: Destruction lists}
+    division: archives
+    retention: 10
+    trigger: latest_document
+    disposition: destroy
+    confidentiality: internal
+    basis: [{reference: 檔案法, item: 第12條}]
+"""
+
+
+@pytest.mark.parametrize(
+    ("edit", "needle", "field", "words"),
+    [
+        (lambda t: t.replace("retention: 10", "retention: 5"), 'code: "060101"', "retention",
+         "shortened to 5"),
+        (lambda t: t.replace("retention: 10", "retention: 5").replace('"060101"', '"060102"'),
+         None, "classes", "is missing"),
+        (lambda t: t.replace("    retention: 10\n    trigger: latest_document\n"
+                             "    disposition: destroy\n    confidentiality: internal\n"
+                             "    basis: [{reference: 檔案法, item: 第12條}]\n", "")
+         .split("    match:")[0] + CHILD, 'code: "060101"', "classes", "became a heading"),
+        (lambda t: t.replace("effective_date: 2026-01-01", "effective_date: 2024-12-31"),
+         None, "effective_date", "must take effect after"),
+    ],
+    ids=["shorter term", "class removed", "leaf became heading", "earlier effective date"],
+)
+def test_a_revision_that_would_shorten_filed_terms_is_refused(
+    tmp_path: Path, edit: Callable[[str], str], needle: str | None, field: str, words: str
+) -> None:
+    write(tmp_path, BASE, "v1.yaml")
+    bad = edit(revision(BASE_V2))
+    path = write(tmp_path, bad, "v2.yaml")
+    assert load_schedule(path).version == 2  # the file alone is valid
+    with pytest.raises(RulesError) as info:
+        load_rules_dir(tmp_path)
+    error = info.value
+    assert (error.path, error.field) == (str(path), field)
+    assert error.line == (line_of(bad, needle) if needle else None)
+    assert words in error.message
+
+
+def test_permanent_may_not_become_a_fixed_term(tmp_path: Path) -> None:
+    permanent = BASE.replace("retention: 10", "retention: permanent").replace(
+        "disposition: destroy", "disposition: agency_permanent")
+    write(tmp_path, permanent, "v1.yaml")
+    write(tmp_path, revision(BASE_V2.replace("retention: 10", "retention: 30").replace(
+        "disposition: destroy", "disposition: appraise")), "v2.yaml")
+    with pytest.raises(RulesError, match="shortened to 30"):
+        load_rules_dir(tmp_path)
+
+
+# --- the Secretariat's version 2 ---------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def secretariat_v2() -> Schedule:
+    return load_schedule(SECRETARIAT_V2)
+
+
+def test_version_2_is_in_force_and_keeps_every_term_of_version_1(
+    secretariat: Schedule, secretariat_v2: Schedule
+) -> None:
+    in_force = load_rules_dir(REPO_RULES_DIR)
+    assert (in_force.version, in_force.schema_version) == (2, 2)
+    def years(cls: RetentionClass) -> int:
+        return 1000 if cls.retention == "permanent" else int(cls.retention or 0)
+
+    for old in secretariat.leaf_classes():
+        assert secretariat_v2.is_leaf(old.code)
+        assert years(secretariat_v2.get(old.code)) >= years(old), old.code
+
+
+@pytest.mark.parametrize(
+    ("code", "years", "cited"),
+    [
+        ("03030101", 5, "修繕"),  # repairs: 3 -> 5 years
+        ("030302", 5, "修繕"),
+        ("05010103", 30, "巨額：30年"),  # very large works
+        ("05010204", 30, "巨額：30年"),  # very large goods and services
+        ("050104", 20, "終止或解除契約"),
+        ("05010203", 10, "未達巨額：10年"),  # small purchases: 5 -> 10 years
+        ("050103", 10, "未達巨額：10年"),
+        ("0801", 5, "第16條第1項"),  # asset declarations: 5 years after leaving office
+        ("0902", 10, "第84條第1項"),
+        ("1004", 5, "出國報告：5年"),
+    ],
+)
+def test_version_2_terms_follow_their_cited_source(
+    secretariat_v2: Schedule, code: str, years: int, cited: str
+) -> None:
+    cls = secretariat_v2.get(code)
+    assert cls.retention == years
+    assert cls.basis and any(cited in str(c) for c in cls.basis)
+
+
+def test_version_2_covers_the_common_areas_with_evidence_for_the_classifier(
+    secretariat_v2: Schedule,
+) -> None:
+    titles = {c.title.zh_tw: c for c in secretariat_v2.leaf_classes()}
+    for word in ("任免", "考績", "差勤", "退休", "財產申報", "利益衝突", "會計報告", "內部審核",
+                 "施政計畫", "列管", "出國報告", "資通安全", "個人資料保護", "巨額"):
+        assert any(word in title for title in titles), word
+    assert {"personnel", "ethics", "accounting"} <= set(secretariat_v2.divisions)
+    for cls in secretariat_v2.leaf_classes():
+        assert cls.basis, cls.code
+        if cls.code[:2] in {"07", "08", "09", "10", "11"} and not cls.code.endswith("99"):
+            assert cls.scope and cls.match and cls.match.keywords, cls.code

@@ -8,15 +8,14 @@ no daylight saving).
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime
 from typing import Protocol
 
-from pipeline.dates import to_roc, to_roc_short
+from pipeline.dates import TAIPEI, to_roc, to_roc_short
 
 LANGS = ("zh-TW", "en")
 DEFAULT_LANG = "zh-TW"
 LANG_COOKIE = "lang"
-TAIPEI = timezone(timedelta(hours=8), "Asia/Taipei")
 
 
 
@@ -107,6 +106,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "doc.metadata": ("詮釋資料", "Metadata"),
     "doc.retention": ("分類與保存", "Class and retention"),
     "doc.history": ("歷程", "Lifecycle history"),
+    "doc.sign_offs": ("簽核紀錄（線上簽核）", "Sign-off chain (online signing)"),
+    "field.sign_action": ("異動別", "Action"),
+    "field.signer": ("簽核人員", "Signer"),
+    "field.opinion": ("簽核意見", "Opinion"),
     "doc.holds": ("凍結中", "Under hold"),
     "doc.pages": ("影像與全文", "Page images and text"),
     "doc.page": ("第 {n} 頁", "Page {n}"),

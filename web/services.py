@@ -11,17 +11,17 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from commands.types import parse_field_filters
 from pipeline import disposal, filing, holds, lifecycle, review
+from pipeline.access import file_visible, search_filters, visible_document
 from pipeline.auth import Actor, Perm
 from pipeline.classify import explain_line
-from pipeline.db.models import DisposalItem, Document, FileAssignment, RecordFile
+from pipeline.db.models import DisposalItem, Document, FileAssignment
+from pipeline.di.metadata import sign_off_dicts
 from pipeline.docheader import printed_line
 from pipeline.errors import ConfigError, NotFound, NotPermitted
 from pipeline.holds import HoldScope
 from pipeline.retention.schedule import Schedule
-from pipeline.search.base import SearchFilters, SearchQuery
-from web.access import visible_document, visible_levels
+from pipeline.search.base import SearchQuery, parse_field_filters
 
 ROC_OFFSET = 1911
 MAX_LIMIT = 100
@@ -74,10 +74,10 @@ def search_query(params: SearchParams, actor: Actor) -> SearchQuery:
     if params.year is not None:
         g = gregorian_year(params.year)
         start, end = date(g, 1, 1), date(g, 12, 31)
-    filters = SearchFilters(class_code=params.class_code, division=params.division,
-                            status=params.status, record_type=params.record_type,
-                            date_from=start, date_to=end, clearance=actor.clearance,
-                            fields=parse_field_filters(list(params.fields)))
+    filters = search_filters(actor, class_code=params.class_code, division=params.division,
+                             status=params.status, record_type=params.record_type,
+                             date_from=start, date_to=end,
+                             fields=parse_field_filters(list(params.fields)))
     limit = max(1, min(params.limit, MAX_LIMIT))
     return SearchQuery(params.q, filters, limit, max(0, params.offset), params.sort)
 
@@ -115,19 +115,12 @@ def filing_info(session: Session, schedule: Schedule, doc: Document) -> dict[str
 
 
 def document_record(session: Session, schedule: Schedule, doc: Document) -> dict[str, Any]:
-    """Class, retention, file, holds and history of a document, for its page."""
+    """Class, retention, file, holds, history and sign-off chain of a document, for its page."""
     return {"cls": class_info(schedule, doc.class_code),
             "filing": filing_info(session, schedule, doc),
             "holds": holds.covering(session, [doc]),
-            "history": lifecycle.history(session, doc.id)}
-
-
-def history_dict(session: Session, doc: Document) -> dict[str, Any]:
-    """The shape of ``records lifecycle history --json``."""
-    rows = [{"from": e.from_state, "to": e.to_state, "actor": e.actor, "at": e.at,
-             "reason": e.reason, "audit_id": e.audit_id}
-            for e in lifecycle.history(session, doc.id)]
-    return {"document": doc.id, "status": doc.status, "events": rows}
+            "history": lifecycle.history(session, doc.id),
+            "sign_offs": sign_off_dicts(session, doc.id)}
 
 
 def review_items(session: Session, actor: Actor, schedule: Schedule) -> list[dict[str, Any]]:
@@ -160,24 +153,12 @@ def review_decide(session: Session, actor: Actor, schedule: Schedule, document_i
     return doc
 
 
-def file_visible(actor: Actor, file: RecordFile) -> bool:
-    return file.confidentiality in visible_levels(actor)
-
-
 def disposal_queue(session: Session, actor: Actor, schedule: Schedule,
                    today: date) -> list[dict[str, Any]]:
     """``records disposal queue --json`` items, without files above the user's clearance."""
     actor.require(Perm.view_disposal)
     return [disposal.item_dict(session, actor, schedule, item, today)
             for item in disposal.open_items(session) if file_visible(actor, item.file)]
-
-
-def visible_item(session: Session, actor: Actor, item_id: int) -> DisposalItem:
-    """A disposal item whose file this user may see (NotFound otherwise)."""
-    item = disposal.get_item(session, item_id)
-    if not file_visible(actor, item.file):
-        raise NotFound(f"no disposal item {item_id}")
-    return item
 
 
 def leaf_classes(schedule: Schedule) -> list[dict[str, str]]:

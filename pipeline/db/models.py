@@ -144,6 +144,48 @@ class Page(Base):
     __table_args__ = (UniqueConstraint("document_id", "number", name="uq_pages_doc_number"),)
 
 
+class DocumentPart(Base):
+    """A file of a born-digital package (DI, SI, attachment, page image), kept write-once."""
+
+    __tablename__ = "document_parts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    file_id: Mapped[int] = mapped_column(ForeignKey("files.id"))
+    #: the file's name inside the package
+    name: Mapped[str] = mapped_column(Text)
+    #: di | di_version | si | roster | attachment | page_image | container | other
+    role: Mapped[str] = mapped_column(String(16))
+    seq: Mapped[int] = mapped_column(Integer)
+
+    file: Mapped[StoredFile] = relationship()
+
+
+class SignOff(Base):
+    """One sign-off point of an online-signing record (SI 簽核點): part of the history."""
+
+    __tablename__ = "sign_offs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    point: Mapped[str] = mapped_column(String(128))
+    #: 異動別: 送件, 核稿, 陳核, 決行, 送歸檔 ...
+    action: Mapped[str | None] = mapped_column(String(32))
+    signer: Mapped[str | None] = mapped_column(String(64))
+    title: Mapped[str | None] = mapped_column(String(64))
+    role: Mapped[str | None] = mapped_column(String(64))
+    unit: Mapped[str | None] = mapped_column(String(128))
+    agency: Mapped[str | None] = mapped_column(String(128))
+    #: local time as written in the SI (ROC yyyMMddHHmm)
+    signed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    opinion: Mapped[str | None] = mapped_column(Text)
+    #: an XML signature is present (not verified against a certificate chain)
+    signed: Mapped[bool] = mapped_column(default=False)
+
+    __table_args__ = (UniqueConstraint("document_id", "seq", name="uq_sign_offs_doc_seq"),)
+
+
 class IndexOutbox(Base):
     """Index changes committed with the records, delivered to a remote index afterwards.
 
@@ -582,3 +624,31 @@ def _listen() -> None:
 
 
 _listen()
+
+
+class ArchivalValidation(Base):
+    """A preservation event: one validation of a document's archival copy (veraPDF).
+
+    Kept per run, never updated: the latest row is the copy's current standing, the older
+    ones its history (``records fixity check --pdfa`` adds one each time).
+    """
+
+    __tablename__ = "archival_validations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    file_id: Mapped[int] = mapped_column(ForeignKey("files.id"))
+    #: the bytes validated (the archival blob's hash at the time)
+    file_sha256: Mapped[str] = mapped_column(String(64))
+    validator: Mapped[str] = mapped_column(String(32))
+    validator_version: Mapped[str] = mapped_column(String(32))
+    #: the profile validated against ("PDF/A-2U"); None: the file declares no PDF/A part
+    profile: Mapped[str | None] = mapped_column(String(16))
+    compliant: Mapped[bool] = mapped_column()
+    #: [{"rule": "6.2.4.3-4", "description": ..., "failed_checks": n}, ...]
+    failed_rules: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    #: why the validator could not judge the file (unparseable, encrypted)
+    error: Mapped[str | None] = mapped_column(Text)
+    #: ingest | fixity
+    trigger: Mapped[str] = mapped_column(String(16))
+    validated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -113,7 +113,12 @@ def _field_date(fields: Mapping[str, Scalar], key: str | None) -> date | None:
 
 
 def apply_record_type(session: Session, settings: Settings, doc: Document) -> None:
-    """Enrichment step: type the document if an installed type recognises it."""
+    """Enrichment step: type the document if an installed type recognises it.
+
+    A type set from tags before this step (a born-digital DI) is kept: tags beat text.
+    """
+    if doc.record_type:
+        return
     pages = page_texts(doc.pages)
     match = choose_type(installed_types(), full_text(pages))
     if match is not None:

@@ -60,6 +60,12 @@ class OfficialDocumentFields(BaseModel):
     classification: str | None = Field(
         None, title="密等", description="普通, 密, 機密, 極機密 or 絕對機密"
     )
+    doc_kind: str | None = Field(None, title="文別", description="函, 書函, 簽, 公告... (DI tags)")
+    declassify: str | None = Field(
+        None, title="解密條件或保密期限", description="declassification condition (DI tags)"
+    )
+    file_number: str | None = Field(None, title="檔號", description="printed 檔號 (DI tags)")
+    retention: str | None = Field(None, title="保存年限", description="printed 保存年限 (DI tags)")
 
 
 class OfficialDocument(RecordType):

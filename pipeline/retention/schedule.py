@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from datetime import date, timedelta
+from itertools import pairwise
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeAlias
 
@@ -149,6 +150,33 @@ class MatchRules(_Strict):
         return self
 
 
+class Citation(_Strict):
+    """Where a class's term comes from: a published reference and its item, if it has one."""
+
+    reference: str = Field(
+        min_length=1, description="the law, standard or published schedule, e.g. 會計法"
+    )
+    item: str | None = Field(
+        default=None, min_length=1, description="article or item number, e.g. 第84條第1項"
+    )
+
+    def __str__(self) -> str:
+        return self.reference + (self.item or "")
+
+
+def _legal_basis_from_citations(data: object) -> object:
+    """Schema 2 writes ``basis``; ``legal_basis`` (shown to users) is derived when absent."""
+    if not isinstance(data, dict) or data.get("legal_basis") is not None:
+        return data
+    basis = data.get("basis")
+    if not isinstance(basis, list) or not basis:
+        return data
+    parts = [f"{c.get('reference', '')}{c.get('item') or ''}" for c in basis if isinstance(c, dict)]
+    if len(parts) != len(basis) or not all(isinstance(p, str) and p for p in parts):
+        return data  # malformed: the field validators report it
+    return {**data, "legal_basis": "；".join(parts)}
+
+
 class RetentionClass(_Strict):
     """One class of the schedule: a heading, or a leaf that files are filed under."""
 
@@ -156,6 +184,8 @@ class RetentionClass(_Strict):
     level: Level
     parent: Code | None = Field(default=None, description="the code minus its last 2 digits")
     title: Text
+    #: 內容描述: what the class covers, in words (evidence for the classifier, like the title)
+    scope: Text | None = None
     division: str | None = Field(default=None, description="a key of the header's divisions")
     # declared before retention: its validator reads the basis
     retention_basis: str | None = Field(
@@ -170,10 +200,17 @@ class RetentionClass(_Strict):
     disposition: Disposition | None = None
     confidentiality: Confidentiality | None = None
     legal_basis: str | None = Field(default=None, min_length=1)
+    #: the published references the term is taken from (required on leaves from schema 2)
+    basis: list[Citation] | None = Field(default=None, min_length=1)
     accounting_record: bool = Field(
         default=False, description="destruction needs the audit authority's consent"
     )
     match: MatchRules | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _derive_legal_basis(cls, data: object) -> object:
+        return _legal_basis_from_citations(data)
 
     @field_validator("level")
     @classmethod
@@ -279,7 +316,9 @@ class RetentionClass(_Strict):
         return last_day.year + 1
 
 
-_LEAF_FIELDS = ("retention", "trigger", "disposition", "confidentiality", "legal_basis", "match")
+_LEAF_FIELDS = (
+    "retention", "trigger", "disposition", "confidentiality", "basis", "legal_basis", "match"
+)
 _LEAF_REQUIRED = (
     "division",
     "retention",
@@ -293,7 +332,8 @@ _LEAF_REQUIRED = (
 class Schedule(_Strict):
     """A whole retention schedule: header plus classes."""
 
-    schema_version: Literal[1]
+    #: 2 requires ``basis`` (citations) on every leaf; 1 is the format of the first schedule
+    schema_version: Literal[1, 2]
     schedule_id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     version: int = Field(ge=1)
     agency: Text
@@ -336,6 +376,11 @@ class Schedule(_Strict):
         if self._children[cls.code]:
             _check_heading(i, cls)
         else:
+            if self.schema_version >= 2 and cls.basis is None:
+                raise ScheduleStructureError(
+                    ("classes", i, "basis"),
+                    f"leaf class {cls.code} needs basis: the reference its term comes from",
+                )
             _check_leaf(i, cls)
 
     def __contains__(self, code: object) -> bool:
@@ -536,6 +581,7 @@ def load_rules_dir(
     holding several schedule ids unless ``schedule_id`` picks one.
     """
     loaded = _load_all(Path(directory))
+    check_revisions(loaded)
     ids = sorted({s.schedule_id for s in loaded.values()})
     wanted = schedule_id or (ids[0] if len(ids) == 1 else None)
     if wanted is None:
@@ -568,6 +614,50 @@ def _load_all(directory: Path) -> dict[Path, Schedule]:
         claimed[key] = path
         loaded[path] = schedule
     return loaded
+
+
+def _term_rank(retention: Retention | None) -> float:
+    return float("inf") if retention == "permanent" else float(retention or 0)
+
+
+def check_revisions(loaded: Mapping[Path, Schedule]) -> None:
+    """Refuse a revision that would shorten the retention of files already filed.
+
+    Files keep their class code and take their term from the schedule in force, so each
+    version of a schedule must keep every leaf class of the previous one as a leaf, with a
+    term at least as long, and take effect later. A shorter term for new files needs a new
+    class code; a single file's term changes only through appraisal (鑑定).
+    """
+    by_id: dict[str, list[tuple[Path, Schedule]]] = {}
+    for path, schedule in loaded.items():
+        by_id.setdefault(schedule.schedule_id, []).append((path, schedule))
+    for versions in by_id.values():
+        versions.sort(key=lambda pair: pair[1].version)
+        for (_, old), (path, new) in pairwise(versions):
+            _check_revision(old, path, new)
+
+
+def _check_revision(old: Schedule, path: Path, new: Schedule) -> None:
+    if new.effective_date <= old.effective_date:
+        raise RulesError(str(path), None, "effective_date",
+                         f"version {new.version} must take effect after version {old.version} "
+                         f"({old.effective_date.isoformat()})")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    for cls in old.leaf_classes():
+        line = next((n for n, text in enumerate(lines, 1) if f'"{cls.code}"' in text
+                     and "code:" in text), None)
+        where = f"class {cls.code} (version {old.version}: {cls.retention})"
+        if cls.code not in new:
+            raise RulesError(str(path), None, "classes",
+                             f"{where} is missing: files filed under it would lose their term")
+        if not new.is_leaf(cls.code):
+            raise RulesError(str(path), line, "classes",
+                             f"{where} became a heading: files filed under it need a leaf")
+        if _term_rank(new.get(cls.code).retention) < _term_rank(cls.retention):
+            raise RulesError(str(path), line, "retention",
+                             f"{where} is shortened to {new.get(cls.code).retention}: a shorter "
+                             "term for new files needs a new class code; files already filed "
+                             "keep theirs (change one file's term by appraisal)")
 
 
 def schedule_json_schema() -> dict[str, Any]:

@@ -22,6 +22,8 @@ from pipeline.errors import ConfigError
 FIELD_KEY_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 #: clearance levels in increasing order; a user sees documents at or below theirs
 CLEARANCE_LEVELS = ("public", "internal", "confidential")
+#: typed fields counted as facets beside the document columns (tagged fields of 公文)
+FIELD_FACETS = ("doc_kind", "issuing_agency")
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,17 @@ class SearchFilters:
     def visible_levels(self) -> tuple[str, ...]:
         top = CLEARANCE_LEVELS.index(self.clearance) if self.clearance in CLEARANCE_LEVELS else 0
         return CLEARANCE_LEVELS[: top + 1]
+
+
+def parse_field_filters(pairs: list[str]) -> dict[str, str]:
+    """``--field gift_date=2023-04-12`` (repeatable) -> ``{"gift_date": "2023-04-12"}``."""
+    out: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(f"--field wants KEY=VALUE, got {pair!r}")
+        out[key.strip()] = value.strip()
+    return out
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,13 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from pipeline.db.models import Page
-from pipeline.search.base import SearchFilters, SearchHit, SearchQuery, SearchResult
+from pipeline.search.base import (
+    FIELD_FACETS,
+    SearchFilters,
+    SearchHit,
+    SearchQuery,
+    SearchResult,
+)
 from pipeline.search.maintenance import RebuildReport
 from pipeline.search.source import iter_live_ids
 from pipeline.text import cjk_tokens, highlight, index_text, is_cjk, query_terms
@@ -145,6 +151,16 @@ class EmbeddedSearch:
                 params,
             ).all()
             facets[col] = {str(r.v): int(r.n) for r in rows if r.v is not None}
+        for i, key in enumerate(FIELD_FACETS):
+            # the key is a constant; it reaches SQL only as a bound JSON path
+            rows = session.execute(
+                text(
+                    f"SELECT json_extract(d.fields, :facet{i}) AS v, count(DISTINCT d.id) AS n"
+                    f"{_FROM} WHERE {where} GROUP BY v"
+                ),
+                {**params, f"facet{i}": f'$."{key}"'},
+            ).all()
+            facets[key] = {str(r.v): int(r.n) for r in rows if r.v is not None}
         return facets
 
     def indexed_document_ids(self, session: Session) -> set[int]:

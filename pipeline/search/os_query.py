@@ -12,7 +12,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from pipeline.search.base import SearchFilters, SearchHit, SearchQuery, SearchResult
+from pipeline.search.base import (
+    FIELD_FACETS,
+    SearchFilters,
+    SearchHit,
+    SearchQuery,
+    SearchResult,
+)
 from pipeline.search.source import UNSEARCHABLE_STATUSES, field_filter_term
 from pipeline.text import cjk_tokens, highlight, is_cjk, query_terms
 
@@ -71,7 +77,8 @@ def search_body(query: SearchQuery, terms: list[str]) -> dict[str, Any]:
         "track_scores": True,
         "_source": _SOURCE,
         "highlight": _highlight(),
-        "aggs": {name: _facet(name) for name in FACET_FIELDS},
+        "aggs": {**{name: _facet(name) for name in FACET_FIELDS},
+                 **{key: _field_facet(key) for key in FIELD_FACETS}},
     }
 
 
@@ -100,11 +107,19 @@ def _facet(name: str) -> dict[str, Any]:
     }
 
 
+def _field_facet(key: str) -> dict[str, Any]:
+    """A typed field's values, from its ``key=value`` keywords (prefix stripped on reading)."""
+    facet = _facet("field_values")
+    facet["terms"]["include"] = re.escape(f"{key}=") + ".*"
+    return facet
+
+
 def read_result(response: dict[str, Any], terms: list[str]) -> SearchResult:
     """Hits with snippets, the exact total and per-facet document counts."""
     hits = [_hit(h, terms) for h in response["hits"]["hits"]]
     facets = {
-        name: {str(b["key"]): int(b["documents"]["value"]) for b in agg["buckets"]}
+        name: {str(b["key"]).removeprefix(f"{name}="): int(b["documents"]["value"])
+               for b in agg["buckets"]}
         for name, agg in response.get("aggregations", {}).items()
     }
     return SearchResult(int(response["hits"]["total"]["value"]), hits, facets)

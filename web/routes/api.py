@@ -14,12 +14,23 @@ from fastapi.responses import FileResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 
-from commands.records import archive_status, document_dict
-from pipeline import audit, auth, destruction, disposal, filing, holds, review, transfer
+from pipeline import (
+    access,
+    audit,
+    auth,
+    dashboard,
+    destruction,
+    disposal,
+    filing,
+    holds,
+    review,
+    transfer,
+    views,
+)
 from pipeline.auth import Perm
 from pipeline.errors import AccessDenied, NotFound
 from pipeline.holds import HoldKind, HoldScope
-from web import access, dashboard, services
+from web import services
 from web.auth import Unauthenticated
 from web.context import Ctx, anonymous_ctx, api_ctx
 from web.routes.pages import download_response
@@ -94,10 +105,8 @@ def logout(ctx: ApiCtx, request: Request) -> Json:
 
 
 @router.get("/whoami", summary="Like `records whoami --json`")
-def whoami(ctx: ApiCtx) -> Json:
-    a = ctx.user
-    return {"name": a.name, "role": a.role, "clearance": a.clearance, "division": a.division,
-            "permissions": sorted(p.value for p in a.perms)}
+def whoami(ctx: ApiCtx) -> views.WhoAmI:
+    return views.WhoAmI.of(ctx.user)
 
 
 @router.get("/search", summary="Like `records search --json`")
@@ -118,19 +127,19 @@ def search(
 
 
 @router.get("/documents/{document_id}", summary="Like `records show --json`")
-def document(ctx: ApiCtx, document_id: int) -> Json:
+def document(ctx: ApiCtx, document_id: int) -> views.DocumentView:
     with ctx.session() as session:
         doc = access.visible_document(session, ctx.user, document_id)
         access.audit_view(session, ctx.user, doc, "metadata and text", "api")
-        return document_dict(doc, True)
+        return views.DocumentView.of(doc, True)
 
 
 @router.get("/documents/{document_id}/history",
             summary="Like `records lifecycle history --json`")
-def history(ctx: ApiCtx, document_id: int) -> Json:
+def history(ctx: ApiCtx, document_id: int) -> views.DocumentHistory:
     with ctx.session() as session:
-        return services.history_dict(session, access.visible_document(session, ctx.user,
-                                                                      document_id))
+        doc = access.visible_document(session, ctx.user, document_id)
+        return views.document_history(session, doc)
 
 
 @router.get("/documents/{document_id}/download/{kind}", summary="original or archival")
@@ -141,16 +150,16 @@ def download(ctx: ApiCtx, document_id: int, kind: str) -> FileResponse:
 
 
 @router.get("/status", summary="Like `records status --json` (operators, full clearance)")
-def status(ctx: ApiCtx) -> Json:
+def status(ctx: ApiCtx) -> views.ArchiveStatus:
     if not (ctx.user.can(Perm.ingest) or ctx.user.can(Perm.audit_read)) \
             or ctx.user.clearance != "confidential":
         raise AccessDenied("the archive status counts every record: operators with full "
                            "clearance only")
-    return archive_status(ctx.archive)
+    return views.archive_status(ctx.archive)
 
 
 @router.get("/dashboard", summary="Pages per month, backlogs, due this year")
-def dashboard_data(ctx: ApiCtx) -> Json:
+def dashboard_data(ctx: ApiCtx) -> dashboard.Dashboard:
     ctx.user.require(Perm.search)
     with ctx.session() as session:
         return dashboard.measures(session, ctx.user, ctx.schedule, destruction.today())
@@ -189,7 +198,7 @@ def disposal_queue(ctx: ApiCtx) -> Json:
 @router.post("/disposal/{item_id}/approve", summary="Like `records disposal approve --json`")
 def disposal_approve(ctx: ApiCtx, item_id: int, body: ApproveBody) -> Json:
     with ctx.session() as session:
-        services.visible_item(session, ctx.user, item_id)
+        access.visible_item(session, ctx.user, item_id)
         item = disposal.approve(session, ctx.user, item_id, body.reason, body.authority_ref)
         return {"items": [{"id": item.id, "status": item.status}]}
 
@@ -197,7 +206,7 @@ def disposal_approve(ctx: ApiCtx, item_id: int, body: ApproveBody) -> Json:
 @router.post("/disposal/{item_id}/reject", summary="Withdraw an item from the list")
 def disposal_reject(ctx: ApiCtx, item_id: int, body: RejectBody) -> Json:
     with ctx.session() as session:
-        item = services.visible_item(session, ctx.user, item_id)
+        item = access.visible_item(session, ctx.user, item_id)
         services.reject_item(session, ctx.user, item, body.reason, body.authority_ref)
         return {"items": [{"id": item.id, "status": item.status}]}
 
@@ -243,10 +252,10 @@ def transfer_list(ctx: ApiCtx) -> Json:
 
 @router.get("/audit/log", summary="Like `records audit log --json`")
 def audit_log(ctx: ApiCtx, target: str | None = None,
-              limit: Annotated[int, Query(ge=1, le=10000)] = 50) -> Json:
+              limit: Annotated[int, Query(ge=1, le=10000)] = 50) -> views.AuditLog:
     ctx.user.require(Perm.audit_read)
     with ctx.session() as session:
-        return {"entries": [audit.entry_dict(e) for e in audit.entries(session, target, limit)]}
+        return views.audit_log(session, target, limit)
 
 
 @router.get("/audit/verify", summary="Like `records audit verify --json`")

@@ -8,11 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 
-from pipeline import auth
+from pipeline import access, auth, dashboard
 from pipeline.auth import Perm
 from pipeline.destruction import today
 from pipeline.errors import AccessDenied, NotFound
-from web import access, dashboard, images, services
+from web import images, services
 from web.auth import check_csrf, web_login, web_logout
 from web.context import Ctx, anonymous_ctx, page_ctx, url_with
 

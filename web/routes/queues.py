@@ -12,12 +12,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Query
 from fastapi.responses import Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from pipeline import audit, destruction, disposal, filing, holds, transfer
+from pipeline import access, audit, destruction, disposal, filing, holds, transfer
 from pipeline.auth import Perm
-from pipeline.db.models import AuditEntry
 from pipeline.errors import RecordsError
 from pipeline.holds import HoldKind, HoldScope
 from web import services
@@ -81,7 +79,7 @@ def disposal_page(ctx: PageCtx) -> Response:
 def disposal_approve(ctx: PageCtx, item_id: int, reason: Annotated[str, Form()],
                      authority_ref: Annotated[str, Form()]) -> Response:
     def change(session: Session) -> str:
-        services.visible_item(session, ctx.user, item_id)
+        access.visible_item(session, ctx.user, item_id)
         item = disposal.approve(session, ctx.user, item_id, reason, authority_ref)
         return f"#{item.id}: {item.status}"
 
@@ -92,7 +90,7 @@ def disposal_approve(ctx: PageCtx, item_id: int, reason: Annotated[str, Form()],
 def disposal_reject(ctx: PageCtx, item_id: int, reason: Annotated[str, Form()],
                     authority_ref: Annotated[str, Form()] = "") -> Response:
     def change(session: Session) -> str:
-        item = services.visible_item(session, ctx.user, item_id)
+        item = access.visible_item(session, ctx.user, item_id)
         services.reject_item(session, ctx.user, item, reason, authority_ref)
         return f"#{item.id}: {item.status}"
 
@@ -102,7 +100,7 @@ def disposal_reject(ctx: PageCtx, item_id: int, reason: Annotated[str, Form()],
 @router.post("/disposal/{item_id}/comment")
 def disposal_comment(ctx: PageCtx, item_id: int, text: Annotated[str, Form()]) -> Response:
     def change(session: Session) -> None:
-        services.visible_item(session, ctx.user, item_id)
+        access.visible_item(session, ctx.user, item_id)
         disposal.comment(session, ctx.user, item_id, text)
 
     return act(ctx, "/disposal", change)
@@ -114,7 +112,7 @@ def disposal_execute(ctx: PageCtx, item_id: int,
     """Destruction runs its own transaction and re-checks everything (pipeline.destruction)."""
     try:
         with ctx.archive.session() as session:
-            services.visible_item(session, ctx.user, item_id)
+            access.visible_item(session, ctx.user, item_id)
         result = destruction.execute(ctx.archive, ctx.user, ctx.schedule, item_id,
                                      supervisor.strip() or None)
     except RecordsError as exc:
@@ -203,12 +201,7 @@ def audit_page(ctx: PageCtx, target: str = "",
                verify: bool = False) -> Response:
     ctx.user.require(Perm.audit_read)
     with ctx.session() as session:
-        query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(AUDIT_PAGE)
-        if target:
-            query = query.where(AuditEntry.target == target.strip())
-        if before:
-            query = query.where(AuditEntry.id < before)
-        entries = list(session.scalars(query))
+        entries = audit.entries(session, target.strip() or None, AUDIT_PAGE, before)
         check = audit.verify(session, ctx.archive.settings.home / audit.ANCHOR_NAME) \
             if verify else None
     older = url_with("/audit", {"target": target}, before=entries[-1].id) \

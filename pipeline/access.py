@@ -1,25 +1,43 @@
 """Who may see which document, and the audit entry every view of a confidential one leaves.
 
-A document above the user's clearance does not exist for that user: the lookup raises
-:class:`~pipeline.errors.NotFound` exactly as for a missing id, so a direct URL answers
-404 and reveals nothing. Search applies the same rule inside the query
-(``SearchFilters(clearance=actor.clearance)``).
+The one access policy of the CLI, the web pages and the API. A document above the
+user's clearance does not exist for that user: the lookup raises
+:class:`~pipeline.errors.NotFound` exactly as for a missing id, so a direct URL or a
+``records show`` answers "not found" and reveals nothing. Search applies the same rule
+inside the query (:func:`search_filters`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import date
+
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
-from pipeline import audit
+from pipeline import audit, disposal
 from pipeline.auth import Actor, Perm
-from pipeline.db.models import Document
+from pipeline.db.models import DisposalItem, Document, RecordFile
 from pipeline.errors import NotFound
 from pipeline.search.base import SearchFilters
+
+#: the confidentiality level whose every view is written to the audit trail
+AUDITED_LEVEL = "confidential"
 
 
 def visible_levels(actor: Actor) -> tuple[str, ...]:
     return SearchFilters(clearance=actor.clearance).visible_levels()
+
+
+def search_filters(actor: Actor, *, class_code: str | None = None,
+                   division: str | None = None, status: str | None = None,
+                   record_type: str | None = None, date_from: date | None = None,
+                   date_to: date | None = None,
+                   fields: Mapping[str, str] | None = None) -> SearchFilters:
+    """Search filters with this actor's clearance applied inside the query."""
+    return SearchFilters(class_code=class_code, division=division, status=status,
+                         record_type=record_type, date_from=date_from, date_to=date_to,
+                         clearance=actor.clearance, fields=dict(fields or {}))
 
 
 def visible_clause(actor: Actor) -> ColumnElement[bool]:
@@ -39,6 +57,18 @@ def visible_document(session: Session, actor: Actor, document_id: int) -> Docume
     return doc
 
 
+def file_visible(actor: Actor, file: RecordFile) -> bool:
+    return file.confidentiality in visible_levels(actor)
+
+
+def visible_item(session: Session, actor: Actor, item_id: int) -> DisposalItem:
+    """A disposal item whose file this user may see (NotFound otherwise)."""
+    item = disposal.get_item(session, item_id)
+    if not file_visible(actor, item.file):
+        raise NotFound(f"no disposal item {item_id}")
+    return item
+
+
 def may_download(actor: Actor, doc: Document, kind: str) -> bool:
     """Archival PDF: whoever may see the document. Original scan: clerks, officers, auditors.
 
@@ -53,7 +83,7 @@ def may_download(actor: Actor, doc: Document, kind: str) -> bool:
 
 def audit_view(session: Session, actor: Actor, doc: Document, part: str, via: str) -> None:
     """Record a view of a confidential document (page, image, text or download)."""
-    if doc.confidentiality == "confidential":
+    if doc.confidentiality == AUDITED_LEVEL:
         audit.append(session, actor.name, "document.view", f"document:{doc.id}",
                      {"part": part, "via": via})
 
@@ -63,7 +93,7 @@ def audit_hits(session: Session, actor: Actor, document_ids: set[int], via: str)
     if not document_ids:
         return
     secret = session.scalars(select(Document.id).where(
-        Document.id.in_(document_ids), Document.confidentiality == "confidential"))
+        Document.id.in_(document_ids), Document.confidentiality == AUDITED_LEVEL))
     for doc_id in sorted(secret):
         audit.append(session, actor.name, "document.view", f"document:{doc_id}",
                      {"part": "search snippet", "via": via})

@@ -8,23 +8,46 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import UTC, date, datetime
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from pipeline import disposal, filing
+from pipeline.access import visible_clause, visible_levels
 from pipeline.auth import Actor
-from pipeline.db.models import BatchItem, Document, RecordFile, StoredFile
+from pipeline.dates import TAIPEI
+from pipeline.db.models import Document, RecordFile
 from pipeline.lifecycle import TERMINAL
 from pipeline.retention.schedule import Schedule
-from web.access import visible_clause, visible_levels
-from web.i18n import TAIPEI
+from pipeline.views import View, awaiting_ocr, quarantined_files
 
 REVIEW_STATES = ("captured", "needs_review")
 
 
-def pages_per_month(session: Session, actor: Actor, months: int = 24) -> list[dict[str, Any]]:
+class MonthPages(View):
+    year: int
+    month: int
+    pages: int
+
+
+class DueThisYear(View):
+    disposal: int
+    transfer: int
+
+
+class Dashboard(View):
+    """``GET /api/dashboard`` and the dashboard page."""
+
+    year: int
+    pages_per_month: list[MonthPages]
+    awaiting_ocr: int
+    quarantined: int
+    awaiting_review: int
+    due_this_year: DueThisYear
+    open_disposal_items: int
+
+
+def pages_per_month(session: Session, actor: Actor, months: int = 24) -> list[MonthPages]:
     """Pages captured per calendar month (Taiwan time), newest first."""
     rows = session.execute(select(Document.created_at, Document.page_count)
                            .where(visible_clause(actor))).all()
@@ -32,26 +55,12 @@ def pages_per_month(session: Session, actor: Actor, months: int = 24) -> list[di
     for created, pages in rows:
         local = _local(created)
         counts[(local.year, local.month)] += int(pages)
-    return [{"year": y, "month": m, "pages": n}
+    return [MonthPages(year=y, month=m, pages=n)
             for (y, m), n in sorted(counts.items(), reverse=True)[:months]]
 
 
 def _local(at: datetime) -> datetime:
     return (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(TAIPEI)
-
-
-def awaiting_ocr(session: Session) -> int:
-    """Originals preserved in the store that never became a document (nor were quarantined)."""
-    quarantined = select(BatchItem.sha256).where(BatchItem.outcome == "quarantined",
-                                                  BatchItem.sha256.is_not(None))
-    return session.scalar(select(func.count(StoredFile.id)).where(
-        StoredFile.kind == "original", ~StoredFile.sha256.in_(select(Document.sha256)),
-        ~StoredFile.sha256.in_(quarantined))) or 0
-
-
-def quarantined_files(session: Session) -> int:
-    return session.scalar(select(func.count(func.distinct(BatchItem.path))).where(
-        BatchItem.outcome == "quarantined")) or 0
 
 
 def awaiting_review(session: Session, actor: Actor) -> int:
@@ -64,7 +73,7 @@ def _still_held(session: Session, file: RecordFile) -> bool:
 
 
 def due_this_year(session: Session, actor: Actor, schedule: Schedule,
-                  today: date) -> dict[str, int]:
+                  today: date) -> DueThisYear:
     """Files still held whose retention ends, or which reach transfer age, by the end of
     this calendar year (overdue ones included: they are this year's work)."""
     end = date(today.year, 12, 31)
@@ -73,17 +82,17 @@ def due_this_year(session: Session, actor: Actor, schedule: Schedule,
     disposal_due = [f for f in files if f.due_date and f.due_date <= end]
     transfer_due = [f for f in files
                     if (d := filing.transfer_due(schedule, f)) is not None and d <= end]
-    return {"disposal": sum(_still_held(session, f) for f in disposal_due),
-            "transfer": sum(_still_held(session, f) for f in transfer_due)}
+    return DueThisYear(disposal=sum(_still_held(session, f) for f in disposal_due),
+                       transfer=sum(_still_held(session, f) for f in transfer_due))
 
 
-def measures(session: Session, actor: Actor, schedule: Schedule, today: date) -> dict[str, Any]:
-    return {
-        "year": today.year,
-        "pages_per_month": pages_per_month(session, actor),
-        "awaiting_ocr": awaiting_ocr(session),
-        "quarantined": quarantined_files(session),
-        "awaiting_review": awaiting_review(session, actor),
-        "due_this_year": due_this_year(session, actor, schedule, today),
-        "open_disposal_items": len(disposal.open_items(session)),
-    }
+def measures(session: Session, actor: Actor, schedule: Schedule, today: date) -> Dashboard:
+    return Dashboard(
+        year=today.year,
+        pages_per_month=pages_per_month(session, actor),
+        awaiting_ocr=awaiting_ocr(session),
+        quarantined=quarantined_files(session),
+        awaiting_review=awaiting_review(session, actor),
+        due_this_year=due_this_year(session, actor, schedule, today),
+        open_disposal_items=len(disposal.open_items(session)),
+    )
