@@ -30,6 +30,8 @@ TARGET_PRECISION = 0.96
 FOLDS = 5
 #: below this many held-out decisions (or without right and wrong ones) nothing is fitted
 MIN_DECISIONS = 20
+#: and at least this many right and wrong ones (each fold of the calibrator needs both)
+MIN_EACH = 3
 SEED = 13
 
 
@@ -81,8 +83,9 @@ def fit(examples: Sequence[Example], schedule: Schedule, *, folds: int = FOLDS,
     model = train_model(examples, schedule)
     X = [d.features for _, d in decided]
     y = [int(e.accepts(d.class_code)) for e, d in decided]
-    if len(y) < MIN_DECISIONS or len(set(y)) < 2:
-        model.calibration = {"decisions": len(y), "note": "too few held-out decisions"}
+    if len(y) < MIN_DECISIONS or min(y.count(0), y.count(1)) < MIN_EACH:
+        model.calibration = {"decisions": len(y), "right": sum(y),
+                             "note": "too few held-out decisions, right and wrong"}
         return model
     model.calibrator = _calibrator().fit(X, y)
     probs = _held_out_probabilities(X, y, seed)
@@ -103,7 +106,7 @@ def _calibrator() -> Any:
 def _held_out_probabilities(X: list[list[float]], y: list[int], seed: int) -> list[float]:
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
-    k = max(2, min(FOLDS, min(y.count(0), y.count(1))))
+    k = min(FOLDS, y.count(0), y.count(1))
     cv = StratifiedKFold(n_splits=k, shuffle=True, random_state=seed)
     return [float(p) for p in cross_val_predict(_calibrator(), X, y, cv=cv,
                                                 method="predict_proba")[:, 1]]

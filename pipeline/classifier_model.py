@@ -1,14 +1,13 @@
-"""The statistical classifier: character n-grams and logistic regression, saved with joblib.
+"""The statistical classifier: character n-gram similarity to confirmed documents and to
+the schedule's class descriptions, saved with joblib.
 
 Chinese is written without spaces, so words are not separated for us; character 1- to
 3-grams (``TfidfVectorizer(analyzer="char")``) need no segmenter and survive OCR errors
 that break a word. The text is read as a clerk reads it (:mod:`pipeline.clerk`): the 主旨
-and the body are separate features, the subject weighted higher, plus the kind of
-document (函, 簽, 公告, 會議紀錄, rule ...). Every leaf class of the schedule is also
-learnt from its own description (titles and keywords), so a class nobody has confirmed
-a document of yet still has evidence; and the description alone gives a similarity
-score per class (:func:`description_similarity`). ``class_weight="balanced"`` keeps
-frequent classes from drowning rare ones.
+and the body are vectorised apart, the subject weighted higher (:class:`NgramSimilarity`).
+Every leaf class of the schedule is also learnt from its own description (titles and
+keywords), so a class nobody has confirmed a document of yet still has evidence; and the
+description alone gives a similarity score per class (:func:`description_similarity`).
 
 How sure a decision is comes from a separate calibrator fitted on held-out decisions
 (:mod:`pipeline.calibration`), saved in the same file with the auto-filing threshold
@@ -137,15 +136,32 @@ def describe(schedule: Schedule) -> tuple[list[Views], list[str], Descriptions]:
     return items, codes, Descriptions(vec, matrix, tuple(codes))
 
 
-def description_similarity(model: TrainedModel, text: str) -> dict[str, float]:
-    """Cosine similarity of the text (its subject twice) to each class's description."""
-    desc = model.descriptions
+def description_similarity(model: TrainedModel | None, text: str,
+                           schedule: Schedule | None = None) -> dict[str, float]:
+    """Cosine similarity of the text (its subject twice) to each class's description:
+    the model's descriptions, else those of ``schedule`` (no model needed)."""
+    desc = model.descriptions if model is not None else None
+    if desc is None and schedule is not None:
+        desc = _descriptions_of(schedule)
     if desc is None:
         return {}
     v = views(text)
     row = desc.vectorizer.transform([normalize(v.subject + " " + v.subject + " " + v.body)])
     sims = (desc.matrix @ row.T).toarray().ravel()
     return {code: float(x) for code, x in zip(desc.codes, sims, strict=True)}
+
+
+_DESCRIPTIONS: dict[int, tuple[Any, Descriptions]] = {}
+
+
+def _descriptions_of(schedule: Schedule) -> Descriptions:
+    """The schedule's description vectors, made once per loaded schedule."""
+    hit = _DESCRIPTIONS.get(id(schedule))
+    if hit is None or hit[0] is not schedule:
+        hit = (schedule, describe(schedule)[2])
+        _DESCRIPTIONS.clear()  # one schedule is in force at a time
+        _DESCRIPTIONS[id(schedule)] = hit
+    return hit[1]
 
 
 def _char_ngrams() -> Any:

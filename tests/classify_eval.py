@@ -109,8 +109,7 @@ def sample_cases(home: Path) -> list[Case]:
 def real_cases(schedule: Schedule, folder: Path) -> list[Case]:
     out = []
     for item in rl.load(schedule, folder):
-        label = (item.classes[0] if item.classes else
-                 cm.OUT_OF_SCOPE if item.out_of_scope else None)
+        label = cm.OUT_OF_SCOPE if item.out_of_scope else item.training_label(schedule)
         judge: Callable[[str | None], bool] = functools.partial(rl.right, schedule, item)
         out.append(Case(item.name, item.text, None, Example(item.text, label, judge),
                         item.label(), item.out_of_scope))

@@ -42,6 +42,11 @@ MAPPING: dict[str, tuple[str, ...]] = {
     "36": ("procurement_management",), "37": ("050201",), "38": ("050302",),
     "39": ("procurement_management",), "40": ("050201",), "41": ("050301",),
     "42": ("procurement_management",), "43": ("050202",),
+    # personnel, ethics, accounting: classes of the schedule's common areas (a heading
+    # accepts every class under it)
+    "44": ("0703",), "45": ("0701",), "46": ("0701",),
+    "47": ("0806", "0803"), "48": ("0806",), "49": ("0803", "0806"),
+    "50": ("0903",), "51": ("0902",), "52": ("0901",),
 }
 #: divisions of the set's labels by the word their Chinese name contains
 DIVISION_WORDS = {"personnel": "人事", "ethics": "政風", "accounting": "會計"}
@@ -54,7 +59,8 @@ class RealText:
     division: str
     function: str
     kind: str
-    #: accepted classes; empty when only the division (or nothing: OUT) is right
+    #: accepted classes (a heading: any class under it); empty when only the division (or
+    #: nothing: OUT) is right
     classes: tuple[str, ...]
     #: the schedule's division key when only the division is known; OUT out of scope
     target_division: str | None
@@ -62,6 +68,11 @@ class RealText:
     @property
     def out_of_scope(self) -> bool:
         return self.target_division == OUT
+
+    def training_label(self, schedule: Schedule) -> str | None:
+        """The class to learn from the text: its first accepted class if that is a leaf."""
+        first = self.classes[0] if self.classes else None
+        return first if first and schedule.is_leaf(first) else None
 
     def label(self) -> str:
         return "、".join(self.classes) or f"({self.target_division})"
@@ -108,5 +119,5 @@ def right(schedule: Schedule, item: RealText, code: str | None) -> bool:
     if code is None:
         return False
     if item.classes:
-        return code in item.classes
+        return any(code.startswith(c) for c in item.classes)
     return schedule.get(code).division == item.target_division
