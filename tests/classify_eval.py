@@ -23,7 +23,6 @@ import argparse
 import functools
 import random
 import sys
-import tempfile
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -50,7 +49,8 @@ from pipeline.retention.schedule import Schedule
 from pipeline.settings import REPO_RULES_DIR
 from tests import real_text_labels as rl
 from tests.classify_support import EXPECTED
-from tests.conftest import SAMPLES, ingest_dir, make_settings
+from tests.conftest import SAMPLES, make_settings
+from tests.record_types_eval import _ingested as ingested_samples
 
 FOLDS = 5
 SEED = 7
@@ -117,16 +117,9 @@ def real_cases(schedule: Schedule, folder: Path) -> list[Case]:
 
 
 def ingested_home(home: Path | None) -> Path:
-    if home is not None:
-        return home
-    home = Path(tempfile.mkdtemp(prefix="classify-eval-")) / "home"
-    print(f"ingesting {SAMPLES} into {home} (OCR: this takes minutes)")
-    archive = Archive.open(make_settings(home))
-    try:
-        ingest_dir(archive, SAMPLES)
-    finally:
-        archive.close()
-    return home
+    if home is None:
+        print(f"ingesting {SAMPLES} into a temporary archive (OCR: this takes minutes)")
+    return ingested_samples(home)
 
 
 # ── running ──────────────────────────────────────────────────────────────────────────
