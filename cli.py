@@ -10,6 +10,7 @@ import each other).
 from __future__ import annotations
 
 import importlib
+import logging
 import pkgutil
 from typing import Any
 
@@ -18,6 +19,7 @@ from typer.core import TyperGroup
 
 import commands
 from commands.common import err_console, load_settings
+from pipeline import logs
 from pipeline.errors import RecordsError
 
 
@@ -41,6 +43,17 @@ app = typer.Typer(
 )
 
 
+@app.callback()
+def _options(
+    verbose: int = typer.Option(
+        0, "--verbose", "-v", count=True,
+        help="Log progress (-v) or everything (-vv) to stderr; default: RECORDS_LOG_LEVEL, "
+        "else warnings only.",
+    ),
+) -> None:
+    logs.setup(logs.level_from(verbose))
+
+
 def _register() -> None:
     for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
         module = importlib.import_module(f"commands.{info.name}")
@@ -55,6 +68,7 @@ _register()
 
 @app.command()
 def serve(
+    ctx: typer.Context,
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
     port: int = typer.Option(8000, "--port", min=1, max=65535),
     secure_cookies: bool = typer.Option(
@@ -66,9 +80,13 @@ def serve(
 
     from web.app import create_app
 
+    # JSON lines for a log collector; access lines at info unless RECORDS_LOG_LEVEL says less
+    level = logs.level_from(ctx.find_root().params.get("verbose", 0), default=logging.INFO)
+    logs.setup(level, json_lines=True)
     application = create_app(load_settings(), secure_cookies=secure_cookies)
     err_console.print(f"records web application on http://{host}:{port}/ (Ctrl-C to stop)")
-    uvicorn.run(application, host=host, port=port, log_level="info", proxy_headers=False)
+    uvicorn.run(application, host=host, port=port, log_config=None,
+                log_level=logging.getLevelName(level).lower(), proxy_headers=False)
 
 if __name__ == "__main__":
     app()

@@ -186,17 +186,18 @@ def _profile_page(image: Path, work: Path, imaging: Any,
         t = now
 
     with imaging.open_image(image, 150_000_000) as img:
+        dpi = imaging.file_resolution(img)
         frame = imaging.load_frame(img, 0, 150_000_000)
     lap("decode")
-    frame = imaging.despeckle(frame)
-    lap("despeckle (check, and filter if speckled)")
-    angle, sideways = imaging.skew_and_sideways(frame)
+    prepared = imaging.prepare(frame, dpi)
+    lap("examine, enlarge or despeckle")
+    angle, sideways = imaging.skew_and_sideways(prepared.image)
     lap("skew and sideways check")
-    frame = imaging.deskew(frame, angle)
+    frame = imaging.deskew(prepared.image, angle)
     lap("deskew")
-    path = imaging.save_for_ocr(frame, work / image.stem, 300)
+    path = imaging.save_for_ocr(frame, work / image.stem, prepared.dpi)
     lap("save for OCR")
-    words = tesseract.ocr(path, LANG, 300).words
+    words = tesseract.ocr(path, LANG, 300, prepared.dpi).words
     lap("OCR (tesseract)")
     conf = words_to_text(words)[2]
     return times, sideways or (conf is not None and conf < LOW_CONFIDENCE)

@@ -111,8 +111,9 @@ def searchable(docs: list[Path], work: Path, workers: int) -> list[dict[str, Any
 
 
 def make_ours(doc: dict[str, Any], out: Path) -> None:
-    results = [PageResult(p["number"], p["text"], "ocr", None, 0, 0.0, 0, 0, 300, [], "x",
-                          p["bilevel"]) for p in doc["pages"]]
+    results = [PageResult(number=p["number"], text=p["text"], source="ocr", confidence=None,
+                          rotation=0, skew=0.0, width=0, height=0, dpi=300, pdf_path="x",
+                          bilevel=p["bilevel"]) for p in doc["pages"]]
     info = pdfa.ArchivalInfo("0" * 64, datetime(2026, 1, 1, tzinfo=UTC), None)
     write_pdfa(Path(doc["searchable"]), out, info, results, normalise=False)
 

@@ -43,6 +43,7 @@ def render(results: dict[str, Any], images: Path, base: Path) -> Lines:
     lines += _section(r, "search_scale", "5. Search at scale",
                       lambda x: search(x, results, images, base))
     lines += _section(r, "accuracy", "6. Accuracy", accuracy)
+    lines += _section(r, "real_scans", "6b. Real scans", real_scans)
     lines += ["## 7. Where a figure is far from its goal", "", *gaps.findings(results)]
     return lines
 
@@ -391,6 +392,26 @@ def _fields(f: dict[str, Any]) -> Lines:
             "the documents):", "",
             *table(["record type", "fields", "correct", "false positives", "missed",
                     "precision", "recall"], rows)]
+
+
+def real_scans(x: dict[str, Any]) -> Lines:
+    """Per folder of ../shared/corpus/real_scans: CER and pages/min of each tool."""
+    rows = []
+    for name, f in x["folders"].items():
+        runs = f["runs"]
+        cells = [runs[k].get(v) for k in ("bare_tesseract", "ocrmypdf", "ingest")
+                 for v in ("cer", "pages_per_minute")]
+        rows.append([f"`{name}/` ({f['pages']} p, {f['lang']}"
+                     f"{', case-folded' if f['case_insensitive'] else ''})", *cells,
+                     f.get("ingest_over_bare")])
+    head = ["folder", "bare CER", "bare p/min", "OCRmyPDF CER", "OCRmyPDF p/min",
+            "ingest CER", "ingest p/min", "ingest / bare speed"]
+    return [f"Pages nobody on this project produced (`{x['corpus']}`, research licences, not "
+            "in the repository; skipped when absent). Bare Tesseract: `tesseract IMG OUT -l "
+            "LANG txt pdf`, one single-threaded process per core. OCRmyPDF: `--rotate-pages "
+            "--deskew --image-dpi 300`, one `--jobs 1` process per core. Ingest: the folder "
+            "as one `records ingest --lang LANG` batch, start-up included. CER is the mean "
+            "per page, measured as `ocr_compare.py` does.", "", *table(head, rows)]
 
 
 def _status(r: dict[str, Any]) -> str:

@@ -2,6 +2,8 @@
 
     .venv/bin/python -m bench.run            # full mode, by hand: writes docs/benchmarks.md
     .venv/bin/python -m bench.run --quick    # smoke check (< 5 min): bench/out/benchmarks-quick.md
+    .venv/bin/python -m bench.run --only real_scans --out bench/out/real-scans.md
+                                             # one part alone (here: ../shared/corpus/real_scans)
 
 Every number in the page comes from this one run; raw results go to
 ``bench/out/results.json``. No measurement asserts anything about time.
@@ -28,6 +30,7 @@ from bench import (
     memory,
     ocr_throughput,
     orchestration,
+    real_scans,
     report,
     search_scale,
 )
@@ -49,6 +52,7 @@ MODULES: dict[str, Callable[[Context], dict[str, Any]]] = {
     "born_digital": born_digital.run,
     "memory": memory.run,
     "accuracy": accuracy.run,
+    "real_scans": real_scans.run,
     "search_scale": search_scale.run,
 }
 

@@ -15,7 +15,6 @@ import typer
 from sqlalchemy.orm import Session
 
 from commands.common import open_archive
-from pipeline import audit, lifecycle
 from pipeline.archive import Archive
 from pipeline.auth import Actor, resolve_actor
 from pipeline.dates import parse_date
@@ -68,10 +67,8 @@ def day(value: str) -> date:
 @contextmanager
 def acting(archive: Archive) -> Iterator[tuple[Session, Actor]]:
     """One transaction as the logged-in user (or the demo visitor): commit or nothing."""
-    with audit.audited_session(archive) as session:
+    with archive.transaction() as session:
         yield session, resolve_actor(session, load_token())
-        lifecycle.restage(archive.search, session)
-    archive.search.flush()
 
 
 def current_actor(archive: Archive) -> Actor:

@@ -9,9 +9,9 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from commands.access import acting_archive, current_actor
+from commands.access import acting_archive, current_actor, day
 from commands.common import console, err_console, open_archive, print_json
-from pipeline import destruction, disposal, filing, reports
+from pipeline import destruction, disposal, disposal_lists, filing, reports
 from pipeline.archive import Archive
 from pipeline.auth import Perm
 from pipeline.errors import IntegrityFailure, NotPermitted
@@ -46,26 +46,77 @@ def queue(as_json: bool = typer.Option(False, "--json")) -> None:
         console.print(_queue_table(items))
 
 
-@disposal_app.command("list")
-def destruction_list(
-    csv_out: Path | None = typer.Option(None, "--csv", help="Write the list as CSV."),
-    html_out: Path | None = typer.Option(None, "--html", help="Write a printable HTML page."),
-    items: list[int] = typer.Option([], "--item", help="Only these items (default: all open)."),
+list_app = typer.Typer(help="銷毀目錄 destruction lists: create, show, export, record the "
+                       "archives authority's approval.", no_args_is_help=True)
+disposal_app.add_typer(list_app, name="list")
+
+
+@list_app.command("create")
+def list_create(
+    items: list[int] = typer.Option([], "--item", help="Only these queued items (default: all "
+                                    "queued items due today)."),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """The destruction list (銷毀目錄) with the legally required fields per file."""
+    """Make a numbered 銷毀目錄 of the queued files that are due today."""
+    with acting_archive() as (archive, session, actor):
+        schedule = filing.schedule_for(archive.settings)
+        data = disposal_lists.create(session, actor, schedule, items or None).to_dict()
+    if as_json:
+        print_json(data)
+        return
+    err_console.print(f"銷毀目錄 {data['list']}: {len(data['items'])} 案 (items {data['items']})")
+    for s in data["skipped"]:
+        err_console.print(f"  未列入 item {s['id']} ({s['file']}): {escape(s['reason'])}")
+
+
+@list_app.command("show")
+def list_show(ref: str | None = typer.Argument(None, help="List id or number (115-001); "
+                                               "default: every list.")) -> None:
+    """Lists with their status, approval and items (JSON)."""
+    with acting_archive() as (_archive, session, actor):
+        actor.require(Perm.view_disposal)
+        chosen = [disposal_lists.get_list(session, ref)] if ref else \
+            disposal_lists.all_lists(session)
+        print_json({"lists": [disposal_lists.list_dict(session, dl) for dl in chosen]})
+
+
+@list_app.command("export")
+def list_export(
+    ref: str = typer.Argument(..., help="List id or number (115-001)."),
+    pdf_out: Path | None = typer.Option(None, "--pdf", help="Write the list to print and sign."),
+    csv_out: Path | None = typer.Option(None, "--csv", help="Write the list as CSV."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """The 銷毀目錄 with the fields of 辦法 art. 8, as PDF and/or CSV."""
     with acting_archive() as (archive, session, actor):
         actor.require(Perm.view_disposal)
         schedule = filing.schedule_for(archive.settings)
-        chosen = [disposal.get_item(session, i) for i in items] or disposal.open_items(session)
-        rows = reports.destruction_list(session, schedule, chosen, actor.clearance)
-    if csv_out:
-        reports.write_csv(rows, csv_out)
-    if html_out:
-        html_out.write_text(reports.render_list_html(rows, schedule.agency.zh_tw,
-                                                     destruction.today()), encoding="utf-8")
-    if as_json or not (csv_out or html_out):
-        print_json({"rows": rows})
+        dl = disposal_lists.get_list(session, ref)
+        rows = reports.destruction_list(session, schedule, disposal_lists.items_of(session, dl),
+                                        actor.clearance)
+        sheet = reports.list_sheet(rows, schedule.agency.zh_tw, dl.number,
+                                   dl.created_at.date(), dl.authority_ref, dl.approved_on)
+    reports.export_list(sheet, pdf_out, csv_out)
+    if as_json or not (csv_out or pdf_out):
+        print_json({"list": dl.number, "rows": rows})
+
+
+@list_app.command("approve")
+def list_approve(
+    ref: str = typer.Argument(..., help="List id or number (115-001)."),
+    authority_ref: str = typer.Option(..., "--authority-ref",
+                                      help="The archives authority's letter, e.g. "
+                                      "檔綜字第1130012345號."),
+    approved_on: str = typer.Option(..., "--approved-on", help="The letter's date (ISO or ROC)."),
+    not_approved: list[int] = typer.Option([], "--not-approved",
+                                           help="Items the authority did not approve."),
+) -> None:
+    """Record the archives authority's approval of a whole list (once)."""
+    with acting_archive() as (_archive, session, actor):
+        dl = disposal_lists.record_approval(session, actor, ref, authority_ref, day(approved_on),
+                                            not_approved)
+        number, letter = dl.number, dl.authority_ref
+    err_console.print(f"銷毀目錄 {number}: 核准文號 {letter} recorded")
 
 
 @disposal_app.command("comment")
@@ -103,14 +154,16 @@ def decide_extension(
 def approve(
     item_ids: list[int] = typer.Argument(...),
     reason: str = typer.Option(..., "--reason"),
-    authority_ref: str = typer.Option(..., "--authority-ref",
-                                      help="The archives authority's approval letter number."),
+    authority_ref: str | None = typer.Option(None, "--authority-ref",
+                                             help="If given, must be the list's approval letter."),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """Approve items as a records officer; two different officers make an item executable."""
-    with acting_archive() as (_archive, session, actor):
+    """Confirm items of an approved list as a records officer (two different officers each)."""
+    with acting_archive() as (archive, session, actor):
+        schedule = filing.schedule_for(archive.settings)
         done = [{"id": i.id, "status": i.status} for i in
-                (disposal.approve(session, actor, n, reason, authority_ref) for n in item_ids)]
+                (disposal.approve(session, actor, schedule, n, reason, authority_ref)
+                 for n in item_ids)]
     if as_json:
         print_json({"items": done})
         return
@@ -141,7 +194,9 @@ def consent(file_ref: str = typer.Argument(..., help="File id or number."),
 @disposal_app.command("execute")
 def execute(
     item_ids: list[int] = typer.Argument(...),
-    supervisor: str | None = typer.Option(None, "--supervisor", help="監銷人員, e.g. ethics."),
+    supervisors: list[str] = typer.Option([], "--supervisor",
+                                          help="監銷人員 as \"單位 姓名\" (repeat for several); "
+                                          "at least one."),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Destroy approved items after re-checking everything; writes certificate and tombstones."""
@@ -152,7 +207,7 @@ def execute(
         for item_id in item_ids:
             try:
                 done.append(destruction.execute(archive, actor, schedule, item_id,
-                                                supervisor).to_dict())
+                                                supervisors).to_dict())
             except NotPermitted as exc:  # reported with the others, then the exit code says so
                 refused.append({"id": item_id, "reason": str(exc)})
     _report_execution(done, refused, as_json)

@@ -9,8 +9,9 @@ from sqlalchemy import select
 
 from commands.access import acting_archive, day
 from commands.common import console, err_console, print_json
-from pipeline import access, disposal, filing, lifecycle
+from pipeline import access, filing, lifecycle, secrecy
 from pipeline.auth import Perm
+from pipeline.dates import today
 from pipeline.db.models import RecordFile
 from pipeline.views import document_history
 
@@ -141,5 +142,35 @@ def declassify(
             scope, target = "document", document
         else:
             scope, target = "file", filing.find_file(session, file_ref or "").id
-        disposal.declassify(session, actor, scope, target, reference, reason)
+        secrecy.declassify(session, actor, scope, target, reference, reason)
     err_console.print(f"declassification of {scope} {target} recorded")
+
+
+@lifecycle_app.command("mark")
+def mark(
+    document: int = typer.Argument(..., help="Document id."),
+    level: str = typer.Option(..., "--level", help="密, 機密, 極機密 or 絕對機密 (or public, "
+                              "internal, restricted, confidential, secret, top_secret)."),
+    condition: str | None = typer.Option(None, "--condition", help="解密條件 as printed."),
+    declassify_on: str | None = typer.Option(None, "--declassify-on",
+                                             help="End of the 保密期限 (ISO or ROC)."),
+    review_on: str | None = typer.Option(None, "--review-on", help="Next review (ISO or ROC)."),
+    reason: str = typer.Option("", "--reason"),
+) -> None:
+    """Record a document's confidentiality level, declassification condition or date, review."""
+    with acting_archive() as (_archive, session, actor):
+        doc = secrecy.mark(session, actor, document, level, condition=condition,
+                           declassify_on=day(declassify_on) if declassify_on else None,
+                           review_on=day(review_on) if review_on else None, reason=reason)
+        data = secrecy.marking_dict(doc)
+    print_json({"document": document, **data})
+
+
+@lifecycle_app.command("secrecy-reviews")
+def secrecy_reviews(on: str | None = typer.Option(None, "--on", help="Date (ISO or ROC); "
+                                                  "default today.")) -> None:
+    """Classified documents whose review date has come, or that have none (JSON)."""
+    with acting_archive() as (_archive, session, actor):
+        actor.require(Perm.declassify)
+        docs = secrecy.reviews_due(session, day(on) if on else today())
+        print_json({"documents": [{"id": d.id, **secrecy.marking_dict(d)} for d in docs]})

@@ -62,13 +62,13 @@ def search(
     if as_json:
         print_json(result.to_dict())
         return
-    table = Table(title=f"{result.total} pages match {query!r}")
-    for col in ("doc", "page", "score", "title", "snippet"):
+    table = Table(title=f"{result.total} documents match {query!r}")
+    for col in ("doc", "pages", "score", "title", "snippet"):
         table.add_column(col)
     for h in result.hits:
         table.add_row(
             str(h.document_id),
-            str(h.page),
+            ", ".join(str(p) for p in h.pages or (h.page,)),
             f"{h.score:.2f}",
             escape(h.title or ""),
             _rich_snippet(h.snippet),

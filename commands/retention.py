@@ -24,6 +24,9 @@ app.add_typer(retention_app, name="retention")
 
 def _print_report(data: dict[str, Any]) -> None:
     err_console.print(f"sweep as of {data['as_of']} ({data['schedule']}):")
+    if data["preview"]:
+        err_console.print("  預覽 preview: 基準日不是今天，未變更任何紀錄 "
+                          "(not today: nothing written)")
     for key in ("queued_for_disposal", "flagged_for_transfer", "appraisal", "held",
                 "awaiting_event", "unknown_class"):
         if data[key]:
@@ -38,15 +41,18 @@ def _print_report(data: dict[str, Any]) -> None:
 
 @retention_app.command("sweep")
 def sweep_command(
-    as_of: str | None = typer.Option(None, "--as-of", help="Date to sweep as of (ISO or ROC); "
-                                     "default today."),
+    as_of: str | None = typer.Option(None, "--as-of", help="Another date (ISO or ROC) only "
+                                     "previews: nothing is written. Default today."),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Queue due files for disposal, flag permanent ones for transfer, send others to appraisal."""
     when = day(as_of) if as_of else today()
     with acting_archive() as (archive, session, actor):
         schedule = filing.schedule_for(archive.settings, when)
-        data = sweep.sweep(session, actor, schedule, when).to_dict()
+        report = sweep.sweep(session, actor, schedule, when)
+        if report.preview:
+            session.rollback()  # the core wrote nothing; this makes sure of it
+        data = report.to_dict()
     if as_json:
         print_json(data)
     else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import typer
@@ -9,7 +10,7 @@ from rich.table import Table
 
 from commands.access import acting_archive, forget_token, load_token, read_password, save_token
 from commands.common import console, err_console, open_archive, print_json
-from pipeline import auth
+from pipeline import auth, throttle
 from pipeline.audit import audited_session
 from pipeline.db.models import User
 from pipeline.views import WhoAmI
@@ -74,6 +75,35 @@ def enable(name: str = typer.Argument(...)) -> None:
     with acting_archive() as (_archive, session, actor):
         auth.set_active(session, actor, name, True)
     err_console.print(f"user {name} enabled")
+
+
+@user_app.command("lockouts")
+def lockouts(as_json: bool = typer.Option(False, "--json")) -> None:
+    """Accounts and client addresses locked after too many failed log-ins (admins only)."""
+    with acting_archive() as (_archive, session, actor):
+        actor.require(auth.Perm.manage_users)
+        rows = [lock.to_dict() for lock in throttle.active(session, datetime.now(UTC))]
+    if as_json:
+        print_json({"lockouts": rows})
+        return
+    for r in rows:
+        console.print(f"{r['scope']} {r['key']}: locked until {r['locked_until']}")
+
+
+@user_app.command("unlock")
+def unlock(
+    name: str | None = typer.Argument(None, help="The account to unlock."),
+    address: str | None = typer.Option(None, "--address", help="A client address to unlock."),
+) -> None:
+    """Lift a login lockout of an account or a client address now (admins only)."""
+    if (name is None) == (address is None):
+        raise typer.BadParameter("give an account name or --address, not both")
+    scope = throttle.Scope.account if name is not None else throttle.Scope.address
+    key = name if name is not None else address
+    assert key is not None
+    with acting_archive() as (_archive, session, actor):
+        auth.lift_lockout(session, actor, scope, key)
+    err_console.print(f"{scope.value} {key} unlocked")
 
 
 @app.command()

@@ -12,9 +12,9 @@ from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture, as_completed
 from prefect.task_runners import ThreadPoolTaskRunner
 
+from flows._retry import ingest_transient
 from pipeline.archive import Archive
 from pipeline.batch import BatchDriver, BatchSummary, Progress
-from pipeline.errors import ExternalProgramError, ExternalProgramTimeout, StorageError
 from pipeline.finalize import finalize
 from pipeline.ingest import Job, prepare, process_chunk
 from pipeline.intake import InputFile
@@ -31,24 +31,11 @@ def archive_for(settings_json: str) -> Archive:
     return Archive.open(Settings.model_validate_json(settings_json), migrate=False)
 
 
-def _transient(_task: Any, _run: Any, state: Any) -> bool:
-    """Retry external-program hiccups and storage blips, never bad input."""
-    try:
-        state.result()
-    except ExternalProgramTimeout:
-        return False  # a hang would hang again; the document is quarantined instead
-    except (ExternalProgramError, StorageError, OSError):
-        return True
-    except Exception:
-        return False
-    return False
-
-
 @task(
     name="preserve-and-plan",
     retries=2,
     retry_delay_seconds=1,
-    retry_condition_fn=_transient,
+    retry_condition_fn=ingest_transient,
     cache_policy=NO_CACHE,
 )
 def prepare_task(
@@ -61,7 +48,7 @@ def prepare_task(
     name="ocr-pages",
     retries=2,
     retry_delay_seconds=2,
-    retry_condition_fn=_transient,
+    retry_condition_fn=ingest_transient,
     cache_policy=NO_CACHE,
 )
 def pages_task(
@@ -74,7 +61,7 @@ def pages_task(
     name="archive-and-commit",
     retries=2,
     retry_delay_seconds=1,
-    retry_condition_fn=_transient,
+    retry_condition_fn=ingest_transient,
     cache_policy=NO_CACHE,
 )
 def finalize_task(settings_json: str, job: Job, results: list[PageResult], batch_id: int) -> Any:

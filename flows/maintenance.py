@@ -14,7 +14,8 @@ from typing import Any
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
-from flows._scheduled import archive_from, main, storage_blip
+from flows._retry import storage_blip
+from flows._scheduled import archive_from, main
 from pipeline import fixity
 from pipeline.archive import Archive
 from pipeline.auth import Perm, system_actor

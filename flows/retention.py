@@ -13,13 +13,12 @@ from typing import Any
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
-from flows._scheduled import archive_from, main, storage_blip
+from flows._retry import storage_blip
+from flows._scheduled import archive_from, main
 from pipeline.archive import Archive
-from pipeline.audit import audited_session
 from pipeline.auth import Perm, system_actor
 from pipeline.destruction import today
 from pipeline.filing import schedule_for
-from pipeline.lifecycle import restage
 from pipeline.settings import Settings
 from pipeline.sweep import sweep
 
@@ -30,10 +29,8 @@ DEFAULT_CRON = "0 2 * * *"
 def run_sweep(archive: Archive, as_of: date) -> dict[str, Any]:
     """One sweep in one transaction; the engine-free core of the task."""
     schedule = schedule_for(archive.settings, as_of)
-    with audited_session(archive) as session:
+    with archive.transaction() as session:
         report = sweep(session, SWEEP_ACTOR, schedule, as_of)
-        restage(archive.search, session)
-    archive.search.flush()
     return report.to_dict()
 
 
@@ -53,7 +50,7 @@ def sweep_task(settings_json: str, as_of: date) -> dict[str, Any]:
 def retention_sweep_flow(
     settings_json: str | None = None, as_of: str | None = None
 ) -> dict[str, Any]:
-    """Sweep as of ``as_of`` (ISO date; default: the day of the run)."""
+    """Sweep as of the day of the run; another ``as_of`` (ISO date) only previews."""
     settings_json = settings_json or Settings().model_dump_json()  # served: read at run time
     when = date.fromisoformat(as_of) if as_of else today()
     result: dict[str, Any] = sweep_task(settings_json, when)

@@ -19,10 +19,11 @@ from pipeline import audit, disposal
 from pipeline.auth import Actor, Perm
 from pipeline.db.models import DisposalItem, Document, RecordFile
 from pipeline.errors import NotFound
-from pipeline.search.base import SearchFilters
+from pipeline.search.base import CLASSIFIED_LEVELS, SearchFilters
+from pipeline.states import State
 
-#: the confidentiality level whose every view is written to the audit trail
-AUDITED_LEVEL = "confidential"
+#: the confidentiality levels whose every view is written to the audit trail: 密 and above
+AUDITED_LEVELS = CLASSIFIED_LEVELS
 
 
 def visible_levels(actor: Actor) -> tuple[str, ...]:
@@ -74,7 +75,7 @@ def may_download(actor: Actor, doc: Document, kind: str) -> bool:
 
     Nothing of a destroyed document can be downloaded.
     """
-    if doc.status == "disposed" or not may_see(actor, doc):
+    if doc.status == State.disposed or not may_see(actor, doc):
         return False
     if kind == "archival":
         return True
@@ -83,7 +84,7 @@ def may_download(actor: Actor, doc: Document, kind: str) -> bool:
 
 def audit_view(session: Session, actor: Actor, doc: Document, part: str, via: str) -> None:
     """Record a view of a confidential document (page, image, text or download)."""
-    if doc.confidentiality == AUDITED_LEVEL:
+    if doc.confidentiality in AUDITED_LEVELS:
         audit.append(session, actor.name, "document.view", f"document:{doc.id}",
                      {"part": part, "via": via})
 
@@ -93,7 +94,7 @@ def audit_hits(session: Session, actor: Actor, document_ids: set[int], via: str)
     if not document_ids:
         return
     secret = session.scalars(select(Document.id).where(
-        Document.id.in_(document_ids), Document.confidentiality == AUDITED_LEVEL))
+        Document.id.in_(document_ids), Document.confidentiality.in_(AUDITED_LEVELS)))
     for doc_id in sorted(secret):
         audit.append(session, actor.name, "document.view", f"document:{doc_id}",
                      {"part": "search snippet", "via": via})

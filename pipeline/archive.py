@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -10,12 +11,15 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from pipeline import audit, lifecycle
 from pipeline.db.engine import make_engine, session_factory, upgrade
 from pipeline.errors import ConfigError, StorageError
 from pipeline.search.base import SearchBackend
 from pipeline.search.embedded import EmbeddedSearch
 from pipeline.settings import Settings
 from pipeline.store import ContentStore
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -34,6 +38,7 @@ class Archive:
         if migrate:
             upgrade(engine)
         sessions = session_factory(engine)
+        log.debug("archive %s: database %s", settings.home, engine.url)
         return cls(
             settings,
             engine,
@@ -51,6 +56,19 @@ class Archive:
                     yield session
             except OperationalError as exc:
                 raise StorageError(f"database error: {exc.orig}") from exc
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """One audited change: commit or nothing.
+
+        After the commit the audit anchor moves forward; documents whose lifecycle state
+        changed are re-staged for a remote index inside the transaction, and the index's
+        outbox is delivered afterwards (forgetting either leaves OpenSearch stale).
+        """
+        with audit.audited_session(self) as session:
+            yield session
+            lifecycle.restage(self.search, session)
+        self.search.flush()
 
     def close(self) -> None:
         self.engine.dispose()

@@ -49,7 +49,7 @@ from pipeline.db.models import (
     StoredFile,
 )
 from pipeline.errors import AccessDenied, ConfigError, IntegrityFailure, StorageError
-from pipeline.store import CHUNK
+from pipeline.store import CHUNK, fsync_dir
 
 if TYPE_CHECKING:
     from pipeline.archive import Archive
@@ -71,14 +71,6 @@ class Entry:
 
 
 # -- small file helpers ------------------------------------------------------------------
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def copy_hashing(src: Path, dest: Path, expected: str | None = None) -> Entry:
@@ -119,9 +111,9 @@ def staging(final: Path) -> Iterator[Path]:
     tmp = Path(tempfile.mkdtemp(prefix=f"{final.name}.partial-", dir=final.parent))
     try:
         yield tmp
-        _fsync_dir(tmp)
+        fsync_dir(tmp)
         os.rename(tmp, final)  # onto a missing or empty folder only
-        _fsync_dir(final.parent)
+        fsync_dir(final.parent)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -9,6 +9,7 @@ the batch.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -32,6 +33,8 @@ from pipeline.ingest import (
 from pipeline.intake import InputFile
 from pipeline.manifest import Manifest
 from pipeline.pages import PageOptions, PageResult
+
+log = logging.getLogger(__name__)
 
 
 class Progress(Protocol):
@@ -174,6 +177,9 @@ class BatchDriver:
 
     def _record(self, outcome: Outcome) -> None:
         s = self.summary
+        # info, not warning: the summary reports quarantines to the clerk already
+        log.info("%s: %s%s", outcome.name, outcome.outcome,
+                 f" ({outcome.reason})" if outcome.reason else "")
         if outcome.outcome == STORED:
             s.documents += 1
             s.pages += outcome.pages

@@ -17,11 +17,9 @@ from pipeline.access import visible_clause, visible_levels
 from pipeline.auth import Actor
 from pipeline.dates import TAIPEI
 from pipeline.db.models import Document, RecordFile
-from pipeline.lifecycle import TERMINAL
 from pipeline.retention.schedule import Schedule
+from pipeline.states import REVIEW_STATES, TERMINAL
 from pipeline.views import View, awaiting_ocr, quarantined_files
-
-REVIEW_STATES = ("captured", "needs_review")
 
 
 class MonthPages(View):
@@ -94,5 +92,6 @@ def measures(session: Session, actor: Actor, schedule: Schedule, today: date) ->
         quarantined=quarantined_files(session),
         awaiting_review=awaiting_review(session, actor),
         due_this_year=due_this_year(session, actor, schedule, today),
-        open_disposal_items=len(disposal.open_items(session)),
+        open_disposal_items=sum(item.file.confidentiality in visible_levels(actor)
+                                for item in disposal.open_items(session)),
     )

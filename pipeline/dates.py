@@ -28,7 +28,7 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from enum import StrEnum
 from typing import NamedTuple
 
@@ -255,6 +255,11 @@ def to_roc_numeral(d: date) -> str:
     if year > 999:
         raise ValueError(f"ROC year {year} is beyond the numeral form's range")
     return f"中華民國{_to_numeral(year)}年{_to_numeral(d.month)}月{_to_numeral(d.day)}日"
+
+
+def today() -> date:
+    """The real date (UTC): what changes records is judged against it; no option moves it."""
+    return datetime.now(UTC).date()
 
 
 def add_years(d: date, years: int) -> date:

@@ -2,9 +2,10 @@
 
 Order, and why:
 
-1. One database transaction re-checks everything against today's date (two distinct
-   officers' approvals under one authority reference, retention over, no hold, declassified
-   if confidential, audit consent if accounting), then writes a tombstone per document,
+1. One database transaction re-checks everything against today's date (the item is on a
+   destruction list the archives authority approved, two distinct officers confirmed it,
+   retention over, no hold, declassified if classified, audit consent if accounting, and
+   the supervisors (監銷人員, with their units) are named), then writes a tombstone per document,
    removes the pages and the index entries, moves the documents to ``disposed``, writes the
    certificate (JSON and HTML, into the store; hashes into the audit log) and one pending
    ``BlobRemoval`` row per original or archival blob. Nothing is deleted from disk yet.
@@ -20,6 +21,8 @@ removal later, so the database never claims a blob is gone while it is still on 
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -28,7 +31,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from pipeline import audit, disposal, filing, reports
+from pipeline import audit, dates, disposal, filing, reports
 from pipeline.archive import Archive
 from pipeline.auth import Actor, Perm
 from pipeline.db.models import (
@@ -36,16 +39,39 @@ from pipeline.db.models import (
     DestructionCertificate,
     DisposalItem,
     Document,
+    DocumentPart,
     FileAssignment,
     StoredFile,
     Tombstone,
 )
 from pipeline.disposal import ItemStatus
-from pipeline.errors import AccessDenied, NotFound, NotPermitted, StorageError
+from pipeline.errors import AccessDenied, ConfigError, NotFound, NotPermitted, StorageError
 from pipeline.lifecycle import State, transition
 from pipeline.retention.schedule import Schedule
 
 CERTIFICATE_FORMAT = "tainan-records/destruction-certificate"
+CERTIFICATE_VERSION = 2
+_UNIT_NAME = re.compile(r"^\s*(?P<unit>[^:：\s]+)\s*[:：\s]\s*(?P<name>\S.*?)\s*$")
+
+
+def parse_supervisors(given: Sequence[str] | str | None) -> list[dict[str, str]]:
+    """監銷人員 as ``單位 姓名`` (or ``單位:姓名``): at least one, each with a unit.
+
+    機關檔案保存年限及銷毀辦法 art. 12 has destruction done under supervision; without a
+    named supervisor nothing is destroyed.
+    """
+    values = [given] if isinstance(given, str) else list(given or [])
+    values = [v for v in values if v.strip()]
+    if not values:
+        raise NotPermitted("銷毀須有監銷人員：請以 --supervisor \"單位 姓名\" 指定（例：政風室 "
+                           "王小明） (destruction needs at least one supervisor with their unit)")
+    out = []
+    for value in values:
+        m = _UNIT_NAME.match(value)
+        if m is None:
+            raise ConfigError(f"監銷人員 {value!r} 應寫為「單位 姓名」，例：政風室 王小明")
+        out.append({"unit": m["unit"], "name": m["name"]})
+    return out
 
 
 @dataclass
@@ -64,11 +90,11 @@ class Execution:
 
 def today() -> date:
     """Execution always uses the real date: no option moves it."""
-    return datetime.now(UTC).date()
+    return dates.today()
 
 
 def execute(archive: Archive, actor: Actor, schedule: Schedule, item_id: int,
-            supervisor: str | None = None) -> Execution:
+            supervisors: Sequence[str] | str | None = None) -> Execution:
     """Destroy one approved destruction-list item (see the module docstring for the order)."""
     actor.require(Perm.execute)
     if actor.user_id is None:
@@ -76,7 +102,8 @@ def execute(archive: Archive, actor: Actor, schedule: Schedule, item_id: int,
     written: list[str] = []
     try:
         with audit.audited_session(archive) as session:
-            result = _execute_in(archive, session, actor, schedule, item_id, supervisor, written)
+            result = _execute_in(archive, session, actor, schedule, item_id, supervisors,
+                                 written)
     except BaseException:
         for relpath in written:  # the transaction did not commit: no certificate either
             archive.store.remove(relpath)
@@ -87,10 +114,12 @@ def execute(archive: Archive, actor: Actor, schedule: Schedule, item_id: int,
 
 
 def _execute_in(archive: Archive, session: Session, actor: Actor, schedule: Schedule,
-                item_id: int, supervisor: str | None, written: list[str]) -> Execution:
+                item_id: int, supervisors: Sequence[str] | str | None, written: list[str]
+                ) -> Execution:
     item = disposal.get_item(session, item_id)
     if item.status == ItemStatus.executed:
-        return _already_executed(session, item)
+        return _already_executed(session, item)  # finishing blob removals needs no new witness
+    watchers = parse_supervisors(supervisors)
     _recheck(session, schedule, item)
     _claim(session, item)
     cert = DestructionCertificate(item_id=item.id)
@@ -99,10 +128,12 @@ def _execute_in(archive: Archive, session: Session, actor: Actor, schedule: Sche
     destroyed = [_destroy_document(archive, session, actor, item, cert, d, a)
                  for d, a in filing.file_documents(session, item.file)]
     item.executed_by, item.executed_at = actor.name, datetime.now(UTC)
-    body = certificate_body(session, schedule, item, cert, destroyed, actor, supervisor)
+    item.supervisors = watchers
+    body = certificate_body(session, schedule, item, cert, destroyed, actor)
     paths = _store_certificate(archive, cert, body, written)
     audit.append(session, actor.name, "disposal.execute", f"disposal_item:{item.id}",
-                 {"certificate": cert.id, "authority_ref": item.authority_ref, **paths,
+                 {"certificate": cert.id, "authority_ref": item.authority_ref,
+                  "supervisors": watchers, **paths,
                   "blobs": [b["sha256"] for d in destroyed for b in d["blobs"]]})
     return Execution(item.id, cert.id, [d["document_id"] for d in destroyed], paths)
 
@@ -125,7 +156,8 @@ def _recheck(session: Session, schedule: Schedule, item: DisposalItem) -> None:
     docs = filing.documents_of(session, item.file)
     problems += [f"document {d.id} is {d.status}" for d in docs if d.status != State.approved]
     if problems:
-        raise NotPermitted(f"disposal item {item.id} cannot be executed: " + "; ".join(problems))
+        raise NotPermitted(f"disposal item {item.id} cannot be executed: " + "; ".join(problems),
+                           code="disposal.not_executable", id=item.id, problems=problems)
 
 
 def _claim(session: Session, item: DisposalItem) -> None:
@@ -138,7 +170,9 @@ def _claim(session: Session, item: DisposalItem) -> None:
 
 
 def _blob_rows(session: Session, doc: Document) -> list[StoredFile]:
-    ids = dict.fromkeys(i for i in (doc.original_file_id, doc.archival_file_id) if i is not None)
+    parts = session.scalars(select(DocumentPart.file_id).where(DocumentPart.document_id == doc.id))
+    ids = dict.fromkeys(i for i in (doc.original_file_id, doc.archival_file_id, *parts)
+                        if i is not None)  # a born-digital package's parts go with it
     return [row for i in ids if (row := session.get(StoredFile, i)) is not None]
 
 
@@ -146,7 +180,9 @@ def _shared(session: Session, blob: StoredFile, doc: Document) -> bool:
     """Another live document uses the same blob (identical archival copies): keep it."""
     other = session.scalar(select(Document.id).where(
         Document.id != doc.id, Document.status != State.disposed,
-        (Document.original_file_id == blob.id) | (Document.archival_file_id == blob.id)).limit(1))
+        (Document.original_file_id == blob.id) | (Document.archival_file_id == blob.id)
+        | Document.id.in_(select(DocumentPart.document_id).where(DocumentPart.file_id == blob.id))
+    ).limit(1))
     return other is not None
 
 
@@ -193,16 +229,20 @@ def _destroy_document(archive: Archive, session: Session, actor: Actor, item: Di
 
 def certificate_body(session: Session, schedule: Schedule, item: DisposalItem,
                      cert: DestructionCertificate, destroyed: list[dict[str, Any]],
-                     actor: Actor, supervisor: str | None) -> dict[str, Any]:
+                     actor: Actor) -> dict[str, Any]:
     file = filing.file_dict(session, item.file)
     file.pop("documents")
     file["retention_changes"] = reports.retention_changes(session, item.file)
+    dl = item.disposal_list
     return {
-        "format": CERTIFICATE_FORMAT, "version": 1, "certificate_id": cert.id,
-        "disposal_item": item.id, "agency": schedule.agency.zh_tw,
+        "format": CERTIFICATE_FORMAT, "version": CERTIFICATE_VERSION,
+        "certificate_id": cert.id, "disposal_item": item.id, "agency": schedule.agency.zh_tw,
         "schedule": f"{schedule.schedule_id} v{schedule.version}",
-        "authority_ref": item.authority_ref, "executed_at": item.executed_at,
-        "executed_by": actor.name, "supervisor": supervisor, "file": file,
+        "disposal_list": dl.number if dl else None, "list_position": item.position,
+        "authority_ref": item.authority_ref,
+        "authority_approved_on": dl.approved_on if dl else None,
+        "executed_at": item.executed_at, "executed_by": actor.name,
+        "supervisors": item.supervisors or [], "file": file,
         "approvals": [{"officer": a.officer, "at": a.at, "authority_ref": a.authority_ref,
                        "reason": a.reason} for a in disposal.approvals(session, item)],
         "documents": destroyed,

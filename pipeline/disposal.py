@@ -1,26 +1,28 @@
 """The disposal queue: destruction-list items, division comments and extension requests,
 declassification and audit-consent records, and the two-officer approval.
 
-An item is one file (案卷). It is ``queued`` by the sweep (or an appraisal), becomes
-``approved`` only when two *different* records officers approved it under the same
-archives-authority reference, and ``executed`` by :mod:`pipeline.destruction`, which
-checks everything here again. An extension granted to the owning division withdraws it.
+An item is one file (案卷). It is ``queued`` by the sweep (or an appraisal), put on a
+numbered destruction list (:mod:`pipeline.disposal_lists`) whose approval by the archives
+authority is recorded once for the list, becomes ``approved`` only when two *different*
+records officers confirmed it on a day it is due, and ``executed`` by
+:mod:`pipeline.destruction`, which checks everything here again. An extension granted to
+the owning division withdraws it.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from pipeline import audit, filing, holds
+from pipeline import audit, dates, filing, holds, secrecy
 from pipeline.auth import Actor, Perm, Role
+from pipeline.dates import to_roc_short
 from pipeline.db.models import (
     AuditConsent,
-    Declassification,
     DisposalApproval,
     DisposalComment,
     DisposalItem,
@@ -31,7 +33,7 @@ from pipeline.db.models import (
 from pipeline.errors import AccessDenied, ConfigError, NotFound, NotPermitted
 from pipeline.lifecycle import State, move_all
 from pipeline.retention.schedule import Schedule
-from pipeline.search.base import CLEARANCE_LEVELS
+from pipeline.search.base import clears
 
 
 class ItemStatus(StrEnum):
@@ -39,6 +41,11 @@ class ItemStatus(StrEnum):
     approved = "approved"
     executed = "executed"
     withdrawn = "withdrawn"
+
+
+class ListStatus(StrEnum):
+    open = "open"  # made, awaiting the archives authority
+    approved = "approved"
 
 
 OPEN = (ItemStatus.queued, ItemStatus.approved)
@@ -82,24 +89,6 @@ def pending_extensions(session: Session, item: DisposalItem) -> list[ExtensionRe
         ExtensionRequest.item_id == item.id, ExtensionRequest.status == "pending")))
 
 
-def is_confidential(file: RecordFile, docs: list[Document]) -> bool:
-    return file.confidentiality == "confidential" or any(
-        d.confidentiality == "confidential" for d in docs)
-
-
-def is_declassified(session: Session, file: RecordFile, docs: list[Document]) -> bool:
-    """A file-wide declassification, or one for every confidential document of it."""
-    rows = session.scalars(select(Declassification).where(or_(
-        (Declassification.scope == "file") & (Declassification.target_id == file.id),
-        (Declassification.scope == "document")
-        & Declassification.target_id.in_([d.id for d in docs])))).all()
-    if any(r.scope == "file" for r in rows):
-        return True
-    done = {r.target_id for r in rows}
-    confidential = [d for d in docs if d.confidentiality == "confidential"]
-    return bool(confidential) and all(d.id in done for d in confidential)
-
-
 def has_audit_consent(session: Session, file: RecordFile) -> bool:
     return session.scalar(select(AuditConsent.id).where(AuditConsent.file_id == file.id)
                           .limit(1)) is not None
@@ -119,18 +108,15 @@ def _class_problems(schedule: Schedule, item: DisposalItem) -> list[str]:
 
 def _due_problems(session: Session, schedule: Schedule, item: DisposalItem,
                   today: date) -> list[str]:
-    due = filing.due_date(session, schedule, item.file)
-    if due is None:
-        return ["retention has no end date (permanent or its trigger event is not recorded)"]
-    return [f"retention runs until {due.isoformat()} (exclusive)"] if due > today else []
+    message = not_due_message(item, filing.due_date(session, schedule, item.file), today)
+    return [message] if message else []
 
 
 def _record_problems(session: Session, schedule: Schedule, item: DisposalItem,
                      docs: list[Document]) -> list[str]:
     problems = [f"hold {h.id} ({h.kind}, {h.scope} {h.target}): {h.reason}"
                 for h in holds.covering(session, docs)]
-    if is_confidential(item.file, docs) and not is_declassified(session, item.file, docs):
-        problems.append("confidential: no declassification recorded")
+    problems += secrecy.classified_blockers(session, item.file, docs)
     code = item.file.class_code
     if code in schedule and schedule.get(code).accounting_record \
             and not has_audit_consent(session, item.file):
@@ -147,11 +133,22 @@ def eligibility_problems(session: Session, schedule: Schedule, item: DisposalIte
             + _record_problems(session, schedule, item, docs))
 
 
+def list_problems(item: DisposalItem) -> list[str]:
+    """The item must be on a destruction list the archives authority approved."""
+    dl = item.disposal_list
+    if dl is None:
+        return ["not on a destruction list (records disposal list create)"]
+    if dl.status != ListStatus.approved or not dl.authority_ref:
+        return [f"destruction list {dl.number} has no recorded approval of the archives "
+                "authority (records disposal list approve)"]
+    return []
+
+
 def approval_problems(session: Session, item: DisposalItem) -> list[str]:
     rows = approvals(session, item)
     officers = {a.user_id for a in rows}
     refs = {a.authority_ref for a in rows}
-    problems = []
+    problems = list_problems(item)
     if len(officers) < REQUIRED_APPROVALS:
         problems.append(f"needs approval by {REQUIRED_APPROVALS} different records officers "
                         f"(has {len(officers)})")
@@ -163,9 +160,7 @@ def approval_problems(session: Session, item: DisposalItem) -> list[str]:
 
 def visible(clearance: str, file: RecordFile) -> bool:
     """May someone with ``clearance`` read the file's title and summary?"""
-    levels = CLEARANCE_LEVELS
-    needed = levels.index(file.confidentiality) if file.confidentiality in levels else len(levels)
-    return clearance in levels and levels.index(clearance) >= needed
+    return clears(clearance, file.confidentiality)
 
 
 def item_dict(session: Session, actor: Actor, schedule: Schedule, item: DisposalItem,
@@ -179,6 +174,8 @@ def item_dict(session: Session, actor: Actor, schedule: Schedule, item: Disposal
         "summary": file.summary if shown else None, "division": file.division,
         "date_from": file.date_from, "date_to": file.date_to, "retention": file.retention,
         "due_date": filing.due_date(session, schedule, file), "authority_ref": item.authority_ref,
+        "list": item.disposal_list.number if item.disposal_list else None,
+        "position": item.position,
         "documents": [d.id for d in filing.documents_of(session, file)],
         "approvals": [{"officer": a.officer, "at": a.at, "authority_ref": a.authority_ref,
                        "reason": a.reason} for a in approvals(session, item)],
@@ -280,7 +277,7 @@ def withdraw_item(session: Session, actor: Actor, item_id: int, reason: str) -> 
     actor.require(Perm.appraise)
     item = _open_item(session, item_id)
     if not reason.strip():
-        raise ConfigError("withdrawing an item needs a reason")
+        raise ConfigError("withdrawing an item needs a reason", code="reason.required")
     withdraw(session, actor, item, reason)
     return item
 
@@ -293,62 +290,71 @@ def withdraw(session: Session, actor: Actor, item: DisposalItem, reason: str) ->
                  {"reason": reason})
 
 
-def _check_approval(session: Session, actor: Actor, item: DisposalItem, authority_ref: str,
-                    reason: str) -> None:
+def _check_list(item: DisposalItem, authority_ref: str | None) -> str:
+    """The item's list must carry the archives authority's approval; returns its 文號."""
+    dl = item.disposal_list
+    if dl is None or dl.status != ListStatus.approved or not dl.authority_ref:
+        where = f"銷毀目錄 {dl.number} 尚未記錄檔案管理局核准文號" if dl else "尚未列入銷毀目錄"
+        raise NotPermitted(f"銷毀項目 {item.id}（檔號 {item.file.number}）{where}，不得核准銷毀 "
+                           "(only items on a list the archives authority approved)")
+    if authority_ref and authority_ref.strip() and authority_ref.strip() != dl.authority_ref:
+        raise NotPermitted(f"銷毀目錄 {dl.number} 的核准文號是 {dl.authority_ref}，"
+                           f"與所填 {authority_ref!r} 不符")
+    return dl.authority_ref
+
+
+def not_due_message(item: DisposalItem, due: date | None, on: date) -> str | None:
+    """Why the item may not be approved or destroyed on ``on`` (None: it is due)."""
+    if due is None:
+        return (f"銷毀項目 {item.id}（檔號 {item.file.number}）無保存年限屆滿日（永久保存或"
+                "觸發事件未記錄），不得銷毀")
+    if due > on:
+        return (f"銷毀項目 {item.id}（檔號 {item.file.number}）保存年限至 "
+                f"{to_roc_short(due - timedelta(days=1))} 止，尚未屆滿，{to_roc_short(on)} "
+                f"不得核准或銷毀 (retention runs until {due.isoformat()}, exclusive)")
+    return None
+
+
+def _check_approval(session: Session, actor: Actor, schedule: Schedule, item: DisposalItem,
+                    reason: str, on: date) -> None:
     if actor.user_id is None:
         raise AccessDenied("disposal approvals need a logged-in records officer")
     if item.status != ItemStatus.queued:
-        raise NotPermitted(f"disposal item {item.id} is {item.status}, not awaiting approval")
-    if not authority_ref.strip() or not reason.strip():
-        raise ConfigError("an approval needs a reason and the authority's approval letter number")
-    earlier = approvals(session, item)
-    if any(a.user_id == actor.user_id for a in earlier):
+        raise NotPermitted(f"disposal item {item.id} is {item.status}, not awaiting approval",
+                           code="disposal.not_queued", id=item.id, status=item.status)
+    if not reason.strip():
+        raise ConfigError("核准須填寫理由 (an approval needs a reason)")
+    if message := not_due_message(item, filing.due_date(session, schedule, item.file), on):
+        raise NotPermitted(message)
+    if any(a.user_id == actor.user_id for a in approvals(session, item)):
         raise NotPermitted(f"{actor.name} approved disposal item {item.id} already: a second, "
-                           "different records officer must approve")
-    if earlier and earlier[0].authority_ref != authority_ref:
-        raise NotPermitted(f"disposal item {item.id} was approved under "
-                           f"{earlier[0].authority_ref!r}; cite the same reference")
+                           "different records officer must approve",
+                           code="disposal.same_officer", id=item.id)
     if pending := pending_extensions(session, item):
-        raise NotPermitted(f"extension request {pending[0].id} is pending: decide it first")
+        raise NotPermitted(f"extension request {pending[0].id} is pending: decide it first",
+                           code="disposal.extension_pending", id=pending[0].id)
     holds.ensure_free(session, filing.documents_of(session, item.file))
 
 
-def approve(session: Session, actor: Actor, item_id: int, reason: str,
-            authority_ref: str) -> DisposalItem:
-    """Record one officer's approval; the second distinct officer's makes the item approved."""
+def approve(session: Session, actor: Actor, schedule: Schedule, item_id: int, reason: str,
+            authority_ref: str | None = None) -> DisposalItem:
+    """Record one officer's confirmation of an item on an approved list; the second distinct
+    officer's makes it ``approved``. Refused for an item not due today."""
     actor.require(Perm.approve)
     item = get_item(session, item_id)
-    _check_approval(session, actor, item, authority_ref, reason)
+    ref = _check_list(item, authority_ref)
+    _check_approval(session, actor, schedule, item, reason, dates.today())
     session.add(DisposalApproval(item_id=item.id, user_id=actor.user_id, officer=actor.name,
-                                 reason=reason, authority_ref=authority_ref))
+                                 reason=reason, authority_ref=ref))
     session.flush()
     audit.append(session, actor.name, "disposal.approve", f"disposal_item:{item.id}",
-                 {"reason": reason, "authority_ref": authority_ref})
+                 {"reason": reason, "authority_ref": ref})
     officers = [a.officer for a in approvals(session, item)]
     if len(officers) >= REQUIRED_APPROVALS:
         move_all(session, actor, filing.documents_of(session, item.file), State.approved,
-                 f"approved by {' and '.join(officers)} under {authority_ref}")
-        item.status, item.authority_ref = ItemStatus.approved, authority_ref
+                 f"approved by {' and '.join(officers)} under {ref}")
+        item.status, item.authority_ref = ItemStatus.approved, ref
     return item
-
-
-def declassify(session: Session, actor: Actor, scope: str, target_id: int, reference: str,
-               reason: str) -> Declassification:
-    """Record the declassification (解密) of a document or a whole file."""
-    actor.require(Perm.declassify)
-    model = {"document": Document, "file": RecordFile}.get(scope)
-    if model is None:
-        raise ConfigError("declassification scope is document or file")
-    if session.get(model, target_id) is None:
-        raise NotFound(f"no {scope} {target_id}")
-    if not reference.strip() or not reason.strip():
-        raise ConfigError("a declassification needs its reference and a reason")
-    row = Declassification(scope=scope, target_id=target_id, reference=reference, reason=reason,
-                           recorded_by=actor.name)
-    session.add(row)
-    audit.append(session, actor.name, "record.declassify", f"{scope}:{target_id}",
-                 {"reference": reference, "reason": reason})
-    return row
 
 
 def record_audit_consent(session: Session, actor: Actor, file_id: int, reference: str,

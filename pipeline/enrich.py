@@ -18,13 +18,14 @@ from pipeline.db.models import Document
 from pipeline.di.metadata import apply_package
 from pipeline.record_types.apply import apply_record_type
 from pipeline.settings import Settings
+from pipeline.titles import title_step
 
 Enricher = Callable[[Session, Settings, Document], None]
 
 
 def enrichers() -> list[Enricher]:
     """The enrichment steps, in the order they run."""
-    return [apply_package, apply_record_type, classify_step]
+    return [apply_package, apply_record_type, title_step, classify_step]
 
 
 def enrich(session: Session, settings: Settings, doc: Document) -> None:

@@ -3,6 +3,10 @@
 The core raises; the CLI layer (``cli.py``) is the only place that turns an
 exception into a message and a process exit code. The codes are documented in
 ``docs/exit-codes.md``.
+
+An error meant for a person may carry a message ``code`` (``"auth.locked"``) and its
+parameters; the edges translate it (``web/i18n.py`` in Traditional Chinese or English)
+and fall back to the English text of the exception when they do not know the code.
 """
 
 from __future__ import annotations
@@ -42,6 +46,12 @@ class RecordsError(Exception):
     """Base of every error the project raises on purpose."""
 
     exit_code: ExitCode = ExitCode.internal
+
+    def __init__(self, message: str = "", *, code: str | None = None, **params: object) -> None:
+        super().__init__(message)
+        #: a message key the edges translate; ``params`` fill its placeholders
+        self.code = code
+        self.params = params
 
 
 class InputFileError(RecordsError):
@@ -99,6 +109,10 @@ class ExternalProgramError(RecordsError):
 
 class ExternalProgramTimeout(ExternalProgramError):
     """An external program was stopped after its timeout."""
+
+
+class ExternalProgramMissing(ExternalProgramError):
+    """An external program is not installed (or not on PATH)."""
 
 
 class NotPermitted(RecordsError):

@@ -8,7 +8,7 @@ file, ``113-020201-0001-001-0003`` the third item of its first volume.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from pipeline import audit
 from pipeline.auth import Actor, Perm
 from pipeline.dates import ROC_OFFSET, add_years, retention_due
-from pipeline.db.models import Document, FileAssignment, RecordFile, RetentionChange
+from pipeline.db.models import MAX_INT, Document, FileAssignment, RecordFile, RetentionChange
 from pipeline.errors import ConfigError, NotFound, NotPermitted
 from pipeline.lifecycle import State, get_document, transition
 from pipeline.retention.printed import constraints
@@ -27,7 +27,7 @@ from pipeline.retention.schedule import (
     Schedule,
     load_rules_dir,
 )
-from pipeline.search.base import CLEARANCE_LEVELS
+from pipeline.search.base import stricter
 from pipeline.settings import Settings
 
 #: states in which a document still sits in an open file (more may be added)
@@ -51,11 +51,6 @@ def item_number(file: RecordFile, assignment: FileAssignment) -> str:
     return f"{file.number}-{assignment.volume:03d}-{assignment.item:04d}"
 
 
-def _stricter(a: str, b: str | None) -> str:
-    levels = CLEARANCE_LEVELS
-    return max(a, b or a, key=lambda v: levels.index(v) if v in levels else 1)
-
-
 def classify(session: Session, actor: Actor, schedule: Schedule, document_id: int, code: str,
              *, review: bool = False, reason: str = "") -> Document:
     """Give a document its class: ``classified``, or ``needs_review`` when uncertain.
@@ -75,7 +70,7 @@ def classify(session: Session, actor: Actor, schedule: Schedule, document_id: in
     elif doc.status != target:
         transition(session, actor, doc, target, reason or f"class {code}", {"class": code})
     doc.class_code = code
-    doc.confidentiality = _stricter(doc.confidentiality, cls.confidentiality)
+    doc.confidentiality = stricter(doc.confidentiality, cls.confidentiality)
     return doc
 
 
@@ -177,12 +172,17 @@ def due_date(session: Session, schedule: Schedule, file: RecordFile) -> date | N
 
 
 def transfer_due(schedule: Schedule, file: RecordFile) -> date | None:
-    """When a national-archive file reaches 25 years from its latest document."""
+    """First day a national-archive file may be transferred.
+
+    國家檔案移轉辦法 art. 2: permanent files are transferred in the year after they reach
+    25 years, counted from the latest document of the file (案卷).
+    """
     if file.date_to is None or file.class_code not in schedule:
         return None
     if schedule.get(file.class_code).disposition != "national_archive":
         return None
-    return retention_due(file.date_to, PERMANENT_TRANSFER_YEARS)
+    reached = retention_due(file.date_to, PERMANENT_TRANSFER_YEARS) - timedelta(days=1)
+    return date(reached.year + 1, 1, 1)
 
 
 def refresh_file(session: Session, schedule: Schedule, file: RecordFile) -> RecordFile:
@@ -193,7 +193,7 @@ def refresh_file(session: Session, schedule: Schedule, file: RecordFile) -> Reco
         file.date_to = max(_doc_date(d) for d in docs)
         file.summary = "；".join(dict.fromkeys(d.title for d in docs if d.title))[:500] or None
         for d in docs:
-            file.confidentiality = _stricter(file.confidentiality, d.confidentiality)
+            file.confidentiality = stricter(file.confidentiality, d.confidentiality)
     if file.class_code in schedule and file.date_to is not None:
         cls = schedule.get(file.class_code)
         events = {k: date.fromisoformat(v) for k, v in (file.events or {}).items()}
@@ -240,10 +240,10 @@ def get_file(session: Session, file_id: int) -> RecordFile:
 
 def find_file(session: Session, ref: str) -> RecordFile:
     """A file by id (``12``) or number (``113-020201-0001``)."""
-    if ref.isdigit():
+    if ref.isdecimal() and int(ref) <= MAX_INT:
         return get_file(session, int(ref))
     parts = ref.split("-")
-    if len(parts) != 3 or not all(p.isdigit() for p in parts):
+    if len(parts) != 3 or not all(p.isdecimal() and int(p) <= MAX_INT for p in parts):
         raise NotFound(f"no file {ref!r}: give an id or a number like 113-020201-0001")
     file = session.scalar(select(RecordFile).where(
         RecordFile.year == int(parts[0]), RecordFile.class_code == parts[1],

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import os
-import re
 import shutil
 import time
 from datetime import UTC, datetime
@@ -23,8 +22,8 @@ from pipeline.errors import CorruptFile, StorageError
 from pipeline.ingest import DUPLICATE, STORED, Job, Outcome, record_blob, work_dir
 from pipeline.pages import PageResult
 from pipeline.store import disk_errors
+from pipeline.titles import title_from_text
 
-_SUBJECT_RE = re.compile(r"主\s*旨\s*[:：]\s*(.+)")
 #: a commit that clashes with a concurrent writer (not with a duplicate) is tried this often
 COMMIT_ATTEMPTS = 4
 
@@ -38,7 +37,7 @@ def build_archival_pdf(archive: Archive, job: Job, results: list[PageResult], ou
     a deterministic /ID: the same pages give the same bytes, so a run that resumes after
     a crash stores the very blob the crashed run linked (no orphan).
     """
-    original = archive.store.path(job.page_source)
+    original = job.page_source(archive.store)
     spec: list[str] = []
     for page in results:
         spec += [str(original), str(page.number)] if page.pdf_path is None else [page.pdf_path, "1"]
@@ -124,18 +123,6 @@ def save_pdf(pdf: pikepdf.Pdf, out: Path) -> None:
         writer.finish()
 
 
-def guess_title(results: list[PageResult]) -> str | None:
-    """The subject line (主旨) of an official document, else the first text line."""
-    for page in results:
-        if m := _SUBJECT_RE.search(page.text):
-            return m.group(1).strip()[:200]
-    for page in results:
-        for line in page.text.splitlines():
-            if len(line.strip()) >= 2:
-                return line.strip()[:200]
-    return None
-
-
 def finalize(archive: Archive, job: Job, results: list[PageResult], batch_id: int) -> Outcome:
     """Store the archival copy and commit document, pages and index entries together."""
     results = sorted(results, key=lambda r: r.number)
@@ -187,7 +174,7 @@ def _store_archival(
 ) -> tuple[str, int, str] | None:
     """The PDF/A archival copy; None when the original is a born-digital PDF/A itself."""
     born_digital = all(r.pdf_path is None for r in results)
-    original = archive.store.path(job.relpath)
+    original = job.page_source(archive.store)  # a DI package: its reading copy
     if born_digital and job.media_type == "application/pdf" and _declares_pdfa(original):
         return None  # kept as it is; its conformance is recorded by the validation step
     info = _archival_info(archive, job, results)
@@ -237,7 +224,8 @@ def _archival_info(archive: Archive, job: Job, results: list[PageResult]) -> pdf
     return pdfa.ArchivalInfo(
         original_sha256=job.sha256,
         captured=captured or datetime.now(UTC),
-        title=guess_title(results),
+        title=(job.manifest.title if job.manifest else None)
+        or title_from_text([r.text for r in results]),
         creator=job.manifest.division if job.manifest else None,
         source_name=job.name,
     )
@@ -290,7 +278,7 @@ def _document(
         media_type=job.media_type,
         page_count=job.page_count,
         lang="",
-        title=guess_title(results),
+        title=m.title if m else None,  # else pipeline.titles, after the record type
         division=m.division if m else None,
         box=m.box if m else None,
         folder=m.folder if m else None,

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from pipeline import audit
 from pipeline.auth import Actor, Perm
-from pipeline.db.models import Document, FileAssignment, Hold, RecordFile
+from pipeline.db.models import MAX_INT, Document, FileAssignment, Hold, RecordFile
 from pipeline.errors import ConfigError, NotFound, NotPermitted
 
 
@@ -46,8 +46,9 @@ def _check_target(session: Session, scope: HoldScope, target: str) -> None:
             raise ConfigError(f"a class code is 2 to 10 digits in pairs, got {target!r}")
         return
     model = Document if scope is HoldScope.document else RecordFile
-    if not target.isdigit() or session.get(model, int(target)) is None:
-        raise NotFound(f"no {scope.value} {target}")
+    if not (target.isdecimal() and int(target) <= MAX_INT) \
+            or session.get(model, int(target)) is None:
+        raise NotFound(f"no {scope.value} {target}", code="hold.no_target", target=target[:40])
 
 
 def place(session: Session, actor: Actor, kind: HoldKind, scope: HoldScope, target: str,
@@ -55,7 +56,7 @@ def place(session: Session, actor: Actor, kind: HoldKind, scope: HoldScope, targ
     actor.require(Perm.hold)
     _check_target(session, scope, target)
     if not reason.strip():
-        raise ConfigError("a hold needs a reason")
+        raise ConfigError("a hold needs a reason", code="reason.required")
     hold = Hold(kind=kind.value, scope=scope.value, target=target, reason=reason,
                 reference=reference, placed_by=actor.name)
     session.add(hold)
@@ -71,7 +72,8 @@ def release(session: Session, actor: Actor, hold_id: int, reason: str) -> Hold:
     if hold is None:
         raise NotFound(f"no hold {hold_id}")
     if hold.released_at is not None:
-        raise NotPermitted(f"hold {hold_id} was released already")
+        raise NotPermitted(f"hold {hold_id} was released already", code="hold.released",
+                           id=hold_id)
     hold.released_at, hold.released_by, hold.release_reason = datetime.now(UTC), actor.name, reason
     audit.append(session, actor.name, "hold.release", f"{hold.scope}:{hold.target}",
                  {"hold": hold.id, "reason": reason})
@@ -110,7 +112,8 @@ def ensure_free(session: Session, docs: list[Document]) -> None:
     found = covering(session, docs)
     if found:
         names = ", ".join(f"hold {h.id} ({h.kind}, {h.scope} {h.target})" for h in found)
-        raise OnHold(f"under {names}: nothing moves toward disposal until released")
+        raise OnHold(f"under {names}: nothing moves toward disposal until released",
+                     code="hold.blocks", holds=", ".join(str(h.id) for h in found))
 
 
 def hold_dict(hold: Hold) -> dict[str, Any]:

@@ -10,7 +10,7 @@ the work.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pikepdf
@@ -34,29 +34,31 @@ from pipeline.pages import (
     process_image_page,
     process_pdf_page,
 )
+from pipeline.states import State
 from pipeline.store import ContentStore, disk_errors, hash_file
 
 STORED, DUPLICATE, QUARANTINED = "stored", "duplicate", "quarantined"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Job:
-    """A preserved original ready for page processing."""
+    """A preserved original; :func:`plan` fills in what page processing needs."""
 
     name: str
     source: str
     sha256: str
     size: int
-    media_type: str
     relpath: str
-    page_count: int
+    #: sniffed by :func:`plan` (empty before)
+    media_type: str = ""
+    page_count: int = 0
     #: pages whose text comes from the PDF's own text layer, by page number
     layer_pages: dict[int, poppler.LayerPage] = field(default_factory=dict)
     manifest: ManifestEntry | None = None
     #: pages whose results are known when planning (a DI's pages, laid out from its XML)
     given_pages: dict[int, PageResult] = field(default_factory=dict)
-    #: store path of the PDF the pages are read from, when it is not the original
-    #: (a born-digital package's reading copy)
+    #: the PDF the pages are read from when it is not the original: a born-digital
+    #: package's reading copy, in the job's shared work folder (gone after finalize)
     pages_from: str | None = None
 
     @property
@@ -64,10 +66,9 @@ class Job:
         skip = self.layer_pages.keys() | self.given_pages.keys()
         return [n for n in range(1, self.page_count + 1) if n not in skip]
 
-    @property
-    def page_source(self) -> str:
-        """Store path of the file whose pages are processed."""
-        return self.pages_from or self.relpath
+    def page_source(self, store: ContentStore) -> Path:
+        """The file whose pages are processed."""
+        return Path(self.pages_from) if self.pages_from else store.path(self.relpath)
 
 
 @dataclass(frozen=True)
@@ -135,7 +136,8 @@ def prepare(
     try:
         return plan(
             archive.store.path(rel),
-            Job(item.name, str(item.path), sha, size, "", rel, 0, manifest=entry),
+            Job(name=item.name, source=str(item.path), sha256=sha, size=size, relpath=rel,
+                manifest=entry),
             opts,
         )
     except (InputFileError, ExternalProgramError) as exc:
@@ -154,7 +156,7 @@ def _known(archive: Archive, item: InputFile) -> Outcome | None:
         ).first()
     if row is None:
         return None
-    if row.status == "disposed":
+    if row.status == State.disposed:
         reason = f"destroyed under an approved disposal (document {row.id}); not re-ingested"
         return Outcome(item.name, QUARANTINED, sha, reason)
     return Outcome(item.name, DUPLICATE, sha, None, row.id)
@@ -173,17 +175,7 @@ def plan(path: Path, job: Job, opts: PageOptions) -> Job:
     else:
         with imaging.open_image(path, opts.max_pixels) as img:
             count, layers = imaging.frame_count(img), {}
-    return Job(
-        job.name,
-        job.source,
-        job.sha256,
-        job.size,
-        media_type,
-        job.relpath,
-        count,
-        layers,
-        job.manifest,
-    )
+    return replace(job, media_type=media_type, page_count=count, layer_pages=layers)
 
 
 def _plan_pdf(path: Path, opts: PageOptions) -> tuple[int, dict[int, poppler.LayerPage]]:
@@ -222,7 +214,7 @@ def process_chunk(
     job: Job, numbers: list[int], opts: PageOptions, store_root: Path, work_root: Path
 ) -> list[PageResult]:
     """Process some pages of a job; needs only the shared store and work folders."""
-    source = ContentStore(store_root).path(job.page_source)
+    source = job.page_source(ContentStore(store_root))
     with disk_errors(f"cannot write page files of {job.name} to {work_root}"):
         work = work_dir(work_root, job)
         return [_one_page(job, n, opts, source, work) for n in numbers]

@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import event, inspect, select
@@ -25,19 +24,9 @@ from pipeline.auth import Actor, Perm
 from pipeline.db.models import Document, LifecycleEvent
 from pipeline.errors import IllegalTransition, NotFound
 from pipeline.search.base import SearchBackend
-
-
-class State(StrEnum):
-    captured = "captured"
-    needs_review = "needs_review"
-    classified = "classified"
-    archived = "archived"
-    flagged_for_transfer = "flagged_for_transfer"
-    transferred = "transferred"
-    appraisal = "appraisal"
-    queued_for_disposal = "queued_for_disposal"
-    approved = "approved"
-    disposed = "disposed"
+from pipeline.states import TERMINAL as TERMINAL
+from pipeline.states import TOWARD_DISPOSAL as TOWARD_DISPOSAL
+from pipeline.states import State as State
 
 
 @dataclass(frozen=True)
@@ -68,9 +57,6 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition(S.flagged_for_transfer, S.transferred, Perm.transfer, "transfer"),
 )
 _BY_PAIR = {(t.source, t.target): t for t in TRANSITIONS}
-#: states on the way to destruction: a hold forbids entering them
-TOWARD_DISPOSAL = frozenset({S.queued_for_disposal, S.approved, S.disposed})
-TERMINAL = frozenset({S.transferred, S.disposed})
 
 _writing: ContextVar[bool] = ContextVar("lifecycle_writing", default=False)
 _CHANGED_KEY = "lifecycle_changed"
@@ -114,7 +100,7 @@ def transition(session: Session, actor: Actor, doc: Document, target: State, rea
     rule = _rule(doc, target)
     check(session, actor, [doc], target)
     with _writer():
-        doc.status = target.value
+        doc.status = target
     session.info.setdefault(_CHANGED_KEY, set()).add(doc.id)
     entry = audit.append(session, actor.name, f"lifecycle.{rule.action}", f"document:{doc.id}",
                          {"from": rule.source.value, "to": target.value, "reason": reason,
@@ -171,7 +157,7 @@ def _writer() -> Iterator[None]:
 
 
 @event.listens_for(Document.status, "set")
-def _guard_status(target: Document, value: str, _old: Any, _initiator: Any) -> None:
+def _guard_status(target: Document, value: State, _old: Any, _initiator: Any) -> None:
     """Any write of Document.status outside :func:`transition` is a bug: refuse it.
 
     A new, not yet stored document may start as ``captured`` (its default).

@@ -31,6 +31,8 @@ class ManifestEntry(BaseModel):
     division: str | None = None
     operator: str | None = None
     document_date: date | None = None
+    #: the document's title as the scanning station records it (else pipeline.titles)
+    title: str | None = None
 
     @field_validator("file")
     @classmethod

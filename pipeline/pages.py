@@ -1,7 +1,7 @@
 """Turning one page of a preserved original into text, word boxes and a PDF page.
 
 Called per chunk of pages, so a long PDF is never held in memory whole: each
-page is rasterised alone (pdf2image ``first_page``/``last_page``), oriented,
+page is rasterised alone (pdftoppm ``-f``/``-l``), oriented,
 deskewed, OCR'd once, and only its results are kept.
 """
 
@@ -37,7 +37,7 @@ class PageOptions:
     text_layer_min_chars: int = 20
 
 
-@dataclass
+@dataclass(kw_only=True)
 class PageResult:
     """Everything kept of one page."""
 
@@ -57,47 +57,57 @@ class PageResult:
     bilevel: bool = False
 
 
-def ocr_image(img: Image.Image, number: int, dpi: int, opts: PageOptions, work: Path) -> PageResult:
-    """Despeckle, orient, deskew and OCR one decoded page image.
+def ocr_image(
+    img: Image.Image, number: int, dpi: int | None, opts: PageOptions, work: Path
+) -> PageResult:
+    """Prepare, orient, deskew and OCR one decoded page image.
 
-    Orientation detection (a tesseract run of its own) is spent only on pages that
-    need it: those whose text lines run up and down, and those whose OCR came back
-    with a low confidence, which is what an upside-down page gives.
+    ``dpi`` is the file's resolution, None when it states none. Orientation detection
+    (a tesseract run of its own) is spent only on pages that need it: those whose text
+    lines run up and down, and those whose OCR came back with a low confidence, which
+    is what an upside-down page gives.
     """
     bilevel = img.mode == "1"
-    img = imaging.despeckle(img)
+    prepared = imaging.prepare(img, dpi)
+    img, dpi, glyphs = prepared.image, prepared.dpi, prepared.glyphs
     skew, sideways = imaging.skew_and_sideways(img)
     rotation, guess = 0, None
     if sideways:
-        guess, sure = _orientation(img, dpi, opts)
-        rotation = guess if sure else 0
+        guess, sure = _orientation(img, dpi, glyphs, opts)
+        # the line profile already says the page lies on its side; OSD only has to tell
+        # left from right, which it gets right below its confidence bar (a turned test
+        # strip: 270 at confidence 1.3-2.3 depending on the scale it was given)
+        rotation = guess if sure or guess in (90, 270) else 0
     if rotation:
         img = imaging.rotate_upright(img, rotation)
         skew = imaging.find_skew(img)
     page = _recognise(img, skew, number, dpi, opts, work)
-    if rotation == 0 and page.confidence is not None and page.confidence < LOW_CONFIDENCE:
-        # even an unsure guess is worth a second reading: the more confident one is kept
-        turn = guess if guess is not None else _orientation(img, dpi, opts)[0]
+    if page.confidence is not None and page.confidence < LOW_CONFIDENCE:
+        # maybe upside down: even an unsure guess is worth a second reading, and the
+        # more confident reading is kept
+        turn = 180 if rotation else guess
+        if turn is None:
+            turn = _orientation(img, dpi, glyphs, opts)[0]
         if turn:
             turned = imaging.rotate_upright(img, turn)
             second = _recognise(turned, imaging.find_skew(turned), number, dpi, opts, work)
             if (second.confidence or 0.0) > page.confidence:
-                page, rotation = second, turn
+                page, rotation = second, (rotation + turn) % 360
     pdf_path = work / f"page-{number:05d}.pdf"
     pdf_path.write_bytes(page.pdf)
     return PageResult(
-        number,
-        page.text,
-        "ocr",
-        page.confidence,
-        rotation,
-        page.skew,
-        page.width,
-        page.height,
-        dpi,
-        page.words,
-        str(pdf_path),
-        bilevel,
+        number=number,
+        text=page.text,
+        source="ocr",
+        confidence=page.confidence,
+        rotation=rotation,
+        skew=page.skew,
+        width=page.width,
+        height=page.height,
+        dpi=dpi,
+        words=page.words,
+        pdf_path=str(pdf_path),
+        bilevel=bilevel,
     )
 
 
@@ -119,15 +129,18 @@ def _recognise(
 ) -> _Attempt:
     img = imaging.deskew(img, skew)
     image_path = imaging.save_for_ocr(img, work / f"page-{number:05d}", dpi)
-    result = tesseract.ocr(image_path, opts.lang, opts.ocr_timeout)
+    result = tesseract.ocr(image_path, opts.lang, opts.ocr_timeout, dpi)
     image_path.unlink()
     text, words, conf = words_to_text(result.words)
     return _Attempt(text, words, conf, skew, img.width, img.height, result.pdf)
 
 
-def _orientation(img: Image.Image, dpi: int, opts: PageOptions) -> tuple[int, bool]:
+def _orientation(
+    img: Image.Image, dpi: int, glyphs: float | None, opts: PageOptions
+) -> tuple[int, bool]:
     """OSD's clockwise turn to upright, and whether its confidence is enough to act alone."""
-    rotation, conf = tesseract.detect_rotation(imaging.osd_copy(img, dpi), opts.ocr_timeout)
+    small, small_dpi = imaging.osd_copy(img, dpi, glyphs)
+    rotation, conf = tesseract.detect_rotation(small, opts.ocr_timeout, small_dpi)
     return rotation, conf >= MIN_OSD_CONFIDENCE
 
 
@@ -163,17 +176,16 @@ def layer_page(layer: poppler.LayerPage, number: int, dpi: int) -> PageResult:
     ]
     text = "\n".join(join_words(w[0] for w in line) for line in layer.lines)
     return PageResult(
-        number,
-        text,
-        "text_layer",
-        None,
-        0,
-        0.0,
-        round(layer.width * scale),
-        round(layer.height * scale),
-        dpi,
-        words,
-        None,
+        number=number,
+        text=text,
+        source="text_layer",
+        confidence=None,
+        rotation=0,
+        skew=0.0,
+        width=round(layer.width * scale),
+        height=round(layer.height * scale),
+        dpi=dpi,
+        words=words,
     )
 
 
@@ -191,6 +203,6 @@ def process_pdf_page(path: Path, number: int, opts: PageOptions, work: Path) -> 
 def process_image_page(path: Path, number: int, opts: PageOptions, work: Path) -> PageResult:
     """Decode and OCR one frame of an image file (TIFF pages, PNG, JPEG)."""
     with imaging.open_image(path, opts.max_pixels) as img:
-        dpi = imaging.resolution(img, opts.dpi)
+        dpi = imaging.file_resolution(img)
         frame = imaging.load_frame(img, number - 1, opts.max_pixels)
     return ocr_image(frame, number, dpi, opts, work)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from pipeline._exec import verapdf
 from pipeline.db.models import ArchivalValidation, Document, StoredFile
 from pipeline.errors import ExternalProgramError
+from pipeline.states import State
 
 if TYPE_CHECKING:
     from pipeline.archive import Archive
@@ -48,7 +49,7 @@ class ValidationRun:
 
 def _targets(session: Session, doc_ids: list[int] | None) -> list[tuple[Document, StoredFile]]:
     """Live documents and the blob that is their archival copy (the original if none)."""
-    query = select(Document).where(Document.status != "disposed").order_by(Document.id)
+    query = select(Document).where(Document.status != State.disposed).order_by(Document.id)
     if doc_ids is not None:
         query = query.where(Document.id.in_(doc_ids))
     out = []

@@ -24,7 +24,7 @@ from pipeline.docheader import printed_values
 from pipeline.errors import NotFound, NotPermitted
 from pipeline.lifecycle import State, get_document
 from pipeline.retention.schedule import Schedule
-from pipeline.search.base import CLEARANCE_LEVELS
+from pipeline.search.base import clears
 from pipeline.training import add_example
 
 #: states in which an officer's answer is still taken
@@ -60,9 +60,7 @@ class ReviewItem:
 
 def may_see(actor: Actor, doc: Document) -> bool:
     """The actor's clearance reaches the document's confidentiality (unknown: hidden)."""
-    if doc.confidentiality not in CLEARANCE_LEVELS or actor.clearance not in CLEARANCE_LEVELS:
-        return False
-    return CLEARANCE_LEVELS.index(actor.clearance) >= CLEARANCE_LEVELS.index(doc.confidentiality)
+    return clears(actor.clearance, doc.confidentiality)
 
 
 def queue(session: Session, actor: Actor, schedule: Schedule) -> tuple[list[ReviewItem], int]:
@@ -91,7 +89,8 @@ def _reviewable(session: Session, actor: Actor, document_id: int) -> Document:
         raise NotFound(f"no document {document_id}")
     if doc.status not in REVIEWABLE:
         raise NotPermitted(f"document {doc.id} is {doc.status}: only documents not yet filed "
-                           "can be reviewed")
+                           "can be reviewed", code="review.not_reviewable", id=doc.id,
+                           status=doc.status)
     return doc
 
 
@@ -100,7 +99,8 @@ def accept(session: Session, actor: Actor, schedule: Schedule, document_id: int,
     """The proposed class is right: confirm it."""
     doc = _reviewable(session, actor, document_id)
     if doc.class_code is None:
-        raise NotPermitted(f"document {doc.id} has no proposed class: use review correct --class")
+        raise NotPermitted(f"document {doc.id} has no proposed class: use review correct --class",
+                           code="review.no_proposal", id=doc.id)
     return _decide(session, actor, schedule, doc, doc.class_code, "accept", reason)
 
 

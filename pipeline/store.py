@@ -61,7 +61,8 @@ def _chunks(fh: BinaryIO) -> Iterator[bytes]:
         yield chunk
 
 
-def _fsync_dir(path: Path) -> None:
+def fsync_dir(path: Path) -> None:
+    """Make a rename or new entry in ``path`` durable (POSIX: fsync the directory)."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -125,7 +126,7 @@ class ContentStore:
         except OSError as exc:
             raise StorageError(f"cannot store blob {sha}: {exc}") from exc
         os.chmod(final, 0o444)
-        _fsync_dir(final.parent)
+        fsync_dir(final.parent)
         return Blob(sha, size, rel)
 
     def _check_existing(self, final: Path, sha: str) -> None:
@@ -142,4 +143,4 @@ class ContentStore:
         """Remove a blob (only disposal may call this)."""
         path = self.root / relpath
         path.unlink(missing_ok=True)
-        _fsync_dir(path.parent)
+        fsync_dir(path.parent)

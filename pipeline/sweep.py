@@ -6,6 +6,10 @@ flagged for transfer, fixed-term files past their due date go to the disposal qu
 (disposition ``destroy``) or to appraisal (``appraise``). It only ever moves files out
 of ``archived``, so a second run on the same date finds nothing to do. Held files stay
 where they are and are reported.
+
+Records change only as of the real date: a sweep as of any other day is a *preview*
+that reports what it would do and writes nothing (no move, no queue item, no audit
+entry), so a future ``--as-of`` cannot queue or flag a file years before it is due.
 """
 
 from __future__ import annotations
@@ -18,9 +22,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from pipeline import audit, disposal, filing, holds
+from pipeline import audit, dates, disposal, filing, holds
 from pipeline.auth import Actor, Perm
-from pipeline.db.models import Document, FileAssignment, RecordFile
+from pipeline.db.models import AppraisalRecord, Document, FileAssignment, RecordFile
 from pipeline.errors import ConfigError, NotPermitted
 from pipeline.lifecycle import TERMINAL, State, move_all
 from pipeline.retention.schedule import Schedule
@@ -68,6 +72,8 @@ class FileMove:
 class SweepReport:
     as_of: date
     schedule: str
+    #: True when ``as_of`` is not today: nothing was written
+    preview: bool = False
     queued_for_disposal: list[FileMove] = field(default_factory=list)
     flagged_for_transfer: list[FileMove] = field(default_factory=list)
     appraisal: list[FileMove] = field(default_factory=list)
@@ -81,6 +87,7 @@ class SweepReport:
 
     @property
     def changed(self) -> int:
+        """Files moved (in a preview: files that would move)."""
         return len(self.queued_for_disposal) + len(self.flagged_for_transfer) + len(self.appraisal)
 
     def to_dict(self) -> dict[str, Any]:
@@ -112,13 +119,16 @@ def _move(file: RecordFile, docs: list[Document], due: date | None) -> FileMove:
 
 def _sweep_file(session: Session, actor: Actor, schedule: Schedule, as_of: date,
                 file: RecordFile, report: SweepReport) -> None:
-    filing.refresh_file(session, schedule, file)
+    if not report.preview:
+        filing.refresh_file(session, schedule, file)
     docs = filing.documents_of(session, file)
     if any(d.status != State.archived for d in docs):
         return  # a file moves as a whole; a half-moved file is settled by hand
     decision = decide(session, schedule, file, as_of)
-    move = _move(file, docs, file.due_date)
-    if decision is Decision.transfer:
+    move = _move(file, docs, filing.due_date(session, schedule, file))
+    if report.preview:
+        _preview(session, decision, move, docs, report)
+    elif decision is Decision.transfer:
         move_all(session, actor, docs, State.flagged_for_transfer, f"25 years reached by {as_of}")
         report.flagged_for_transfer.append(move)
     elif decision is Decision.appraise:
@@ -128,6 +138,21 @@ def _sweep_file(session: Session, actor: Actor, schedule: Schedule, as_of: date,
         _queue(session, actor, file, docs, move, report)
     elif decision in (Decision.awaiting_event, Decision.unknown_class):
         getattr(report, decision.value).append(move)
+
+
+_REPORTED = {Decision.transfer: "flagged_for_transfer", Decision.appraise: "appraisal",
+             Decision.destroy: "queued_for_disposal", Decision.awaiting_event: "awaiting_event",
+             Decision.unknown_class: "unknown_class"}
+
+
+def _preview(session: Session, decision: Decision, move: FileMove, docs: list[Document],
+             report: SweepReport) -> None:
+    """Report where the file would go, reading only."""
+    if decision is Decision.destroy and (found := holds.covering(session, docs)):
+        move.holds = [h.id for h in found]
+        report.held.append(move)
+    elif decision in _REPORTED:
+        getattr(report, _REPORTED[decision]).append(move)
 
 
 def _queue(session: Session, actor: Actor, file: RecordFile, docs: list[Document],
@@ -141,14 +166,21 @@ def _queue(session: Session, actor: Actor, file: RecordFile, docs: list[Document
     report.queued_for_disposal.append(move)
 
 
-def sweep(session: Session, actor: Actor, schedule: Schedule, as_of: date) -> SweepReport:
-    """Move every due file where its class sends it; report what could not be placed."""
+def sweep(session: Session, actor: Actor, schedule: Schedule, as_of: date | None = None
+          ) -> SweepReport:
+    """Move every due file where its class sends it; report what could not be placed.
+
+    Only a sweep as of today (the default) changes records; any other ``as_of`` previews.
+    """
     actor.require(Perm.sweep)
-    report = SweepReport(as_of, f"{schedule.schedule_id} v{schedule.version}")
+    today = dates.today()
+    as_of = as_of or today
+    report = SweepReport(as_of, f"{schedule.schedule_id} v{schedule.version}",
+                         preview=as_of != today)
     report.unclassified, report.not_filed = _unplaced(session)
     for file in _archived_files(session):
         _sweep_file(session, actor, schedule, as_of, file, report)
-    if report.changed:
+    if report.changed and not report.preview:
         audit.append(session, actor.name, "retention.sweep", "retention",
                      {"as_of": as_of, "queued_for_disposal": len(report.queued_for_disposal),
                       "flagged_for_transfer": len(report.flagged_for_transfer),
@@ -179,6 +211,8 @@ def appraise(session: Session, actor: Actor, schedule: Schedule, file_id: int,
     else:
         filing.extend_retention(session, actor, schedule, file, years or 0, f"appraisal: {reason}")
         move_all(session, actor, docs, State.archived, f"appraisal: retain {years} years")
+    session.add(AppraisalRecord(file_id=file.id, purpose="retention", decision=decision.value,
+                                reason=reason, appraised_by=actor.name))
     audit.append(session, actor.name, "retention.appraise", f"file:{file.id}",
                  {"decision": decision.value, "reason": reason, "years": years})
     return file

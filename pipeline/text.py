@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 # CJK ideographs (basic, extension A, compatibility), kana, hangul, bopomofo.
 _CJK = "\u3040-\u30ff\u3100-\u312f\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
@@ -114,3 +116,28 @@ def _loose_pattern(term: str) -> re.Pattern[str]:
     sep = r"[\W_]*"
     body = sep.join(parts) if parts else re.escape(term)
     return re.compile(body)
+
+
+@dataclass(frozen=True, slots=True)
+class Word:
+    """One OCR word (or text-layer word) with its box in page pixels."""
+
+    text: str
+    left: int
+    top: int
+    width: int
+    height: int
+    conf: float = -1.0
+    #: Tesseract's (page, block, paragraph, line) numbers: the words of a line share them
+    line_key: tuple[int, int, int, int] = (0, 0, 0, 0)
+
+    @property
+    def bottom(self) -> int:
+        return self.top + self.height
+
+    @classmethod
+    def from_row(cls, row: Sequence[Any]) -> Word:
+        """From a ``Page.words`` row: ``[text, left, top, width, height, confidence]``."""
+        conf = float(row[5]) if len(row) > 5 and row[5] is not None else -1.0
+        return cls(text=str(row[0]), left=int(row[1]), top=int(row[2]), width=int(row[3]),
+                   height=int(row[4]), conf=conf)

@@ -232,3 +232,22 @@ def audit_log(session: Session, target: str | None = None, limit: int = 50,
               before: int | None = None) -> AuditLog:
     rows: list[AuditEntry] = audit.entries(session, target, limit, before)
     return AuditLog(entries=[AuditEntryView.model_validate(e) for e in rows])
+
+
+class ItemAnswer(View):
+    id: int
+    status: str
+
+
+class ItemAnswers(View):
+    """``records disposal approve --json`` and the API's approve and reject answers."""
+
+    items: list[ItemAnswer]
+
+
+class ReviewDecision(View):
+    """The API's answer to accepting or correcting a proposed class."""
+
+    id: int
+    status: str
+    class_code: str | None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from collections.abc import Iterator
@@ -29,6 +30,15 @@ os.environ.setdefault("RECORDS_VALIDATE_ARCHIVAL", "false")
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "sample_scans"
 CORPUS = ROOT.parent / "shared" / "corpus" / "images"
+
+
+def _count(truth: Path) -> int:
+    return len(json.loads(truth.read_text("utf-8")))
+
+
+#: documents in sample_scans/: scanned files plus born-digital packages (one document each)
+SAMPLE_DOCUMENTS = _count(SAMPLES / "ground_truth.json") + _count(
+    SAMPLES / "electronic" / "ground_truth.json")
 
 
 def make_settings(home: Path, **overrides: Any) -> Settings:

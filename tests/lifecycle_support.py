@@ -159,3 +159,21 @@ def login(name: str) -> Result:
     result = cli("login", name, "--password-stdin", input=PASSWORD + "\n")
     assert result.exit_code == 0, result.output
     return result
+
+
+#: an approval letter of the archives authority in its real form, dated today
+APPROVED_ON = date.today()
+AUTHORITY_REF = f"檔綜字第{APPROVED_ON.year - 1911:03d}0012345號"
+
+
+def list_and_approve(archive: Archive, actor: Actor, schedule: Schedule,
+                     item_ids: list[int] | None = None) -> str:
+    """Put due queued items on a destruction list and record the authority's approval."""
+    from pipeline import disposal_lists
+
+    with audited_session(archive) as s:
+        created = disposal_lists.create(s, actor, schedule, item_ids)
+        number = created.disposal_list.number
+    with audited_session(archive) as s:
+        disposal_lists.record_approval(s, actor, number, AUTHORITY_REF, APPROVED_ON)
+    return number

@@ -188,7 +188,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Template:
     try:
         staff = make_staff(archive)
         with audited_session(archive) as s:
-            auth.add_user(s, staff.admin, "victim", Role.staff, "password123")
+            auth.add_user(s, staff.admin, "victim", Role.staff, "password 123 456")
         ids = {
             "doc": make_doc(archive, text="一般 公文 稽催"),
             "secret": make_doc(
@@ -293,7 +293,7 @@ def _views(target: int) -> list[dict[str, Any]]:
     """The ``document.view`` entries of a document, oldest first (as the CLI lists them)."""
     result = runner.invoke(cli_app, ["audit", "log", "--target", f"document:{target}", "--json"])
     assert result.exit_code == 0, result.output
-    entries = json.loads(result.output)["entries"]
+    entries = json.loads(result.stdout)["entries"]
     return [e["details"] for e in reversed(entries) if e["action"] == "document.view"]
 
 

@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from commands.records import document_dict
 from pipeline.archive import Archive
 from pipeline.db.models import Document, DocumentPart, StoredFile
+from pipeline.di.metadata import sign_off_dicts
 from pipeline.di.package import PACKAGE_MEDIA_TYPE
 from pipeline.di.parse import parse_di, parse_si, roc_minute
 from pipeline.di.sniff import is_package_dir, xml_role
@@ -25,6 +25,7 @@ from pipeline.di.xmlsafe import HostileXml, read_xml
 from pipeline.errors import CorruptFile
 from pipeline.intake import discover
 from pipeline.search import SearchFilters, SearchQuery
+from pipeline.views import DocumentView
 from tests import di_support
 from tests.conftest import ingest_dir
 from tests.di_support import ELECTRONIC, generator, sample, write_package
@@ -210,7 +211,7 @@ def di_archive(di_home: Path, tmp_path: Path) -> Any:
 def _shown(archive: Archive) -> dict[str, dict[str, Any]]:
     with archive.session() as session:
         docs = session.scalars(select(Document)).all()
-        return {d.original_name: document_dict(d, True) for d in docs}
+        return {d.original_name: DocumentView.of(d, True).model_dump() for d in docs}
 
 
 @pytest.mark.parametrize("entry", TRUTH, ids=[e["package"] for e in TRUTH])
@@ -305,3 +306,122 @@ def test_an_image_attachment_is_ocrd_and_the_di_is_not(archive: Archive, tmp_pat
     with archive.session() as session:
         doc = session.scalars(select(Document)).one()
         assert [p.source for p in doc.pages] == ["di", "ocr"]
+
+
+def _web_app(archive: Archive, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The web application over ``archive``, with the test users (cheap password hashes)."""
+    from argon2 import PasswordHasher
+
+    from pipeline import auth
+    from tests.webdata import add_users
+    from web.app import create_app
+
+    monkeypatch.setattr(auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024,
+                                                        parallelism=1))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    add_users(archive)
+    return create_app(archive.settings, secret="test-secret")
+
+
+def _staff(app: Any) -> Any:
+    """A browser logged in as the staff user."""
+    import re
+
+    from fastapi.testclient import TestClient
+
+    from tests.webdata import PASSWORD
+
+    client = TestClient(app, follow_redirects=False)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text)
+    assert token is not None
+    client.post("/login", data={"name": "staff", "password": PASSWORD,
+                                "csrf_token": token.group(1), "next": "/search"})
+    return client
+
+
+def test_the_web_page_shows_the_sign_off_chain(di_archive: Archive, tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    with di_archive.session() as session:
+        memo = session.scalar(select(Document.id).where(
+            Document.original_name == "1130034567.zip"))
+    app = _web_app(di_archive, tmp_path, monkeypatch)
+    try:
+        client = _staff(app)
+        page = client.get(f"/documents/{memo}").text
+    finally:
+        app.state.archive.close()
+    chain = page[page.index('id="sign-offs"'):]
+    for who in ("陳怡君", "林志明", "王美華", "張大同"):
+        assert who in chain
+    assert "決行" in chain and "請秘書長核示" in chain
+
+
+@pytest.mark.opensearch
+@pytest.mark.postgres
+def test_opensearch_on_postgres_filters_and_counts_the_tagged_fields(tmp_path: Path) -> None:
+    from tests.services import backend_archive, refresh
+
+    batch = tmp_path / "batch"
+    batch.mkdir()
+    for name in ("1130023456", "1130034567.zip"):
+        src = ELECTRONIC / name
+        if src.is_dir():
+            write_package(batch, name, {f.name: f.read_bytes() for f in src.iterdir()})
+        else:
+            (batch / name).write_bytes(src.read_bytes())
+    with backend_archive("opensearch-postgres", tmp_path / "home") as arch:
+        assert ingest_dir(arch, batch)["documents"] == 2
+        refresh(arch)
+        with arch.session() as session:
+            memo = session.scalar(select(Document.id).where(
+                Document.original_name == "1130034567.zip"))
+            number = SearchFilters(fields={"doc_number": "府秘專字第1130034567號"})
+            by_number = arch.search.search(session, SearchQuery("展示", number))
+            everything = arch.search.search(session, SearchQuery("本府", SearchFilters()))
+            june = SearchFilters(date_from=date(2024, 6, 15), date_to=date(2024, 6, 30))
+            late = arch.search.search(session, SearchQuery("本府", june))
+            chain = sign_off_dicts(session, memo)
+    assert [h.document_id for h in by_number.hits] == [memo]
+    assert everything.facets["doc_kind"] == {"書函": 1, "簽": 1}
+    assert everything.facets["issuing_agency"] == {"臺南市政府": 1}
+    assert {h.document_id for h in late.hits} == {memo}
+    assert [s["signer"] for s in chain] == ["陳怡君", "林志明", "王美華", "張大同"]
+
+
+def test_transfer_bags_carry_the_parts_and_the_chain(di_archive: Archive, tmp_path: Path) -> None:
+    from pipeline import transfer
+
+    with di_archive.session() as session:
+        doc = session.scalars(select(Document).where(
+            Document.original_name == "1130034567.zip")).one()
+        files = transfer._copy_blobs(di_archive, session, doc, tmp_path)
+        meta = transfer._document_metadata(session, doc, "1", "", files)
+    assert [s["signer"] for s in meta["sign_offs"]] == ["陳怡君", "林志明", "王美華", "張大同"]
+    copied = sorted(p.name for p in (tmp_path / "parts").iterdir())
+    assert len(copied) == len(meta["parts"]) == 5  # zip, three DI versions, SI
+    assert any(name.endswith(".si") for name in copied)
+
+
+def test_destroying_a_package_destroys_its_parts(di_archive: Archive) -> None:
+    from pipeline.destruction import _blob_rows
+
+    with di_archive.session() as session:
+        doc = session.scalars(select(Document).where(
+            Document.original_name == "1130056789")).one()
+        kinds = sorted(b.kind for b in _blob_rows(session, doc))
+    assert kinds == ["archival", "original", "part", "part", "part"]
+
+
+def test_the_web_search_offers_kind_and_agency_facets(di_archive: Archive, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    app = _web_app(di_archive, tmp_path, monkeypatch)
+    try:
+        client = _staff(app)
+        page = client.get("/search", params={"q": "本府"}).text
+        narrowed = client.get("/search", params={"q": "本府", "field": "doc_kind=書函"}).text
+    finally:
+        app.state.archive.close()
+    kinds = page[page.index('data-facet="doc_kind"'):]
+    assert "書函" in kinds and "field=doc_kind%3D%E6%9B%B8%E5%87%BD" in kinds
+    assert 'data-facet="issuing_agency"' in page
+    assert "停車場" in narrowed and "紀念品" not in narrowed

@@ -203,7 +203,8 @@ def test_an_archival_pdf_cut_off_by_a_full_disk_raises_enospc(tmp_path: Path) ->
 
     pages = [imagegen.save_pdf([imagegen.page(["臺南市政府秘書處"])], tmp_path / f"p{i}.pdf")
              for i in range(3)]
-    results = [PageResult(i + 1, "", "ocr", None, 0, 0.0, 1, 1, 300, [], str(p))
+    results = [PageResult(number=i + 1, text="", source="ocr", confidence=None, rotation=0,
+                          skew=0.0, width=1, height=1, dpi=300, pdf_path=str(p))
                for i, p in enumerate(pages)]
     archive = SimpleNamespace(store=SimpleNamespace(path=lambda rel: tmp_path / rel))
     job = SimpleNamespace(relpath="original.pdf", layer_pages={})

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import subprocess
+from datetime import date
 from pathlib import Path
 
-import bagit
 from sqlalchemy import select
 
 from pipeline.archive import Archive
+from pipeline.dates import to_roc_short
 from pipeline.db.models import Document, StoredFile
 from tests.lifecycle_support import PASSWORD, cli, config_home, fast_hashing, login
 
@@ -25,9 +27,11 @@ CLASSES = {
     "scan-0013.jpg": "020103",  # 2021 線上簽核: 5 years, destroy -> due 2026-03-09
     "scan-0008.png": "020302",  # 2022 停電公告: 5 years, destroy -> due 2027, not yet
     "scan-0015.png": "040302",  # 2018 消防演練: 3 years, destroy -> held below
-    "scan-0006.jpg": "010502",  # 2019 姊妹市: permanent, national archive -> transfer
+    "scan-0006.jpg": "010502",  # 2019 姊妹市: permanent, national archive -> transfer in 2045
     "scan-0012.jpg": "050201",  # 2020 採購稽核: 10 years, appraise
 }
+LETTER = "檔綜字第1150012345號"
+TODAY = to_roc_short(date.today())  # the letter's date: not before the list was made
 
 
 def _ok(*args: str, input: str | None = None) -> dict[str, object]:
@@ -58,6 +62,16 @@ def _setup_users() -> None:
             "--password-stdin", input=PASSWORD)
 
 
+def _statuses(archive: Archive) -> dict[int, str]:
+    with archive.session() as s:
+        return {i: status for i, status in s.execute(select(Document.id, Document.status))}
+
+
+def _pdf_text(path: Path) -> str:
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True,
+                          text=True, check=True).stdout
+
+
 def test_done_when_on_the_sample_batch(sample_archive: Archive, config_home: Path,
                                        fast_hashing: None, tmp_path: Path) -> None:
     ids = _ids(sample_archive)
@@ -67,41 +81,65 @@ def test_done_when_on_the_sample_batch(sample_archive: Archive, config_home: Pat
         _ok("lifecycle", "classify", str(ids[name]), "--class", code)
         _ok("lifecycle", "file", str(ids[name]))
 
-    # sweep far ahead: due files queued or sent to appraisal, the permanent one flagged
-    swept = _ok("retention", "sweep", "--as-of", "2100-01-01", "--json")
+    # a sweep as of a future day only previews: nothing moves, nothing is queued
+    before = _statuses(sample_archive)
+    ahead = _ok("retention", "sweep", "--as-of", "2100-01-01", "--json")
+    assert ahead["preview"] is True and ahead["changed"] == 6
+    assert _statuses(sample_archive) == before
+    assert _ok("disposal", "queue", "--json")["items"] == []
+
+    # as of today: only what is due moves
+    swept = _ok("retention", "sweep", "--json")
     queued = {d for m in swept["queued_for_disposal"] for d in m["documents"]}  # type: ignore[attr-defined]
-    assert queued == {ids[n] for n in ("scan-0014.jpg", "scan-0013.jpg", "scan-0008.png",
-                                       "scan-0015.png")}
-    assert [m["documents"] for m in swept["flagged_for_transfer"]] == [[ids["scan-0006.jpg"]]]  # type: ignore[index]
-    assert [m["documents"] for m in swept["appraisal"]] == [[ids["scan-0012.jpg"]]]  # type: ignore[index]
+    assert queued == {ids[n] for n in ("scan-0014.jpg", "scan-0013.jpg", "scan-0015.png")}
+    assert swept["flagged_for_transfer"] == [] and swept["appraisal"] == []
     unplaced = swept["unclassified"] + swept["not_filed"]  # type: ignore[operator]
     assert len(unplaced) == len(ids) - len(CLASSES)  # the rest: no class, or not filed
-    assert _ok("retention", "sweep", "--as-of", "2100-01-01", "--json")["changed"] == 0
+    assert _ok("retention", "sweep", "--json")["changed"] == 0
 
     queue = _ok("disposal", "queue", "--json")
     old, held = _items_for(queue, ids["scan-0014.jpg"]), _items_for(queue, ids["scan-0015.png"])
-    young = _items_for(queue, ids["scan-0008.png"])
+    recent = _items_for(queue, ids["scan-0013.jpg"])
     login("chen")
     _ok("hold", "place", "--kind", "legal", "--document", str(ids["scan-0015.png"]),
         "--reason", "國賠訴訟", "--ref", "臺南地院115年度國字第3號")
 
-    approve = ["disposal", "approve", str(old), str(young), "--reason", "保存年限屆滿",
-               "--authority-ref", "檔徵字第1150000456號"]
+    # the numbered destruction list: the held file stays off it
     login("lin")
+    made = _ok("disposal", "list", "create", "--json")
+    assert made["items"] == [old, recent]
+    assert [s["id"] for s in made["skipped"]] == [held]  # type: ignore[union-attr]
+    number = str(made["list"])
+    assert cli("disposal", "approve", str(old), "--reason", "屆期").exit_code == 7  # no letter
+    assert cli("disposal", "list", "approve", number, "--authority-ref", "abc",
+               "--approved-on", TODAY).exit_code == 5
+    _ok("disposal", "list", "approve", number, "--authority-ref", LETTER,
+        "--approved-on", TODAY)
+    pdf, table = tmp_path / "list.pdf", tmp_path / "list.csv"
+    _ok("disposal", "list", "export", number, "--pdf", str(pdf), "--csv", str(table))
+    text = _pdf_text(pdf)
+    for heading in ("檔案銷毀目錄", "機關名稱", "第 1 頁", "項次", "年度號", "分類號", "案次號",
+                    "卷次號", "案名", "檔案產生者", "檔案起迄日期", "卷數", "件數", "保存年限",
+                    "案情摘要", "備註", "承辦人", "機關首長", LETTER):
+        assert heading in text, heading
+    assert "檔號：" not in table.read_text(encoding="utf-8-sig")  # no OCR'd header lines
+    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True).stdout
+    assert "NotoSansCJK" in fonts and " yes " in fonts  # embedded
+
+    approve = ["disposal", "approve", str(old), str(recent), "--reason", "保存年限屆滿"]
     _ok(*approve)
-    assert cli("disposal", "execute", str(old)).exit_code == 7  # one officer is not enough
-    assert cli("disposal", "approve", str(held), "--reason", "x", "--authority-ref",
-               "檔徵字第1150000456號").exit_code == 7  # the hold blocks approval
+    assert cli("disposal", "execute", str(old), "--supervisor", "政風室 陳監銷").exit_code == 7
+    assert cli("disposal", "approve", str(held), "--reason", "x").exit_code == 7
     login("huang")
     _ok(*approve)
-    assert cli("disposal", "execute", str(young)).exit_code == 7  # due only in 2027
+    assert cli("disposal", "execute", str(old)).exit_code == 7  # no supervisor
 
     with sample_archive.session() as s:
         doc = s.get(Document, ids["scan-0014.jpg"])
         assert doc is not None
         blobs = [doc.original.store_path] + ([doc.archival.store_path] if doc.archival else [])
         assert ids["scan-0014.jpg"] in sample_archive.search.indexed_document_ids(s)
-    done = _ok("disposal", "execute", str(old), "--supervisor", "政風處 陳監銷", "--json")
+    done = _ok("disposal", "execute", str(old), "--supervisor", "政風室 陳監銷", "--json")
     assert done["executed"][0]["documents"] == [ids["scan-0014.jpg"]]  # type: ignore[index]
 
     # the original is gone from the store and the index; tombstone and certificate remain
@@ -114,12 +152,13 @@ def test_done_when_on_the_sample_batch(sample_archive: Archive, config_home: Pat
     assert [t["document_id"] for t in tombs] == [ids["scan-0014.jpg"]]  # type: ignore[index]
     cert = _ok("disposal", "certificate", str(old))
     assert cert["intact"] is True
+    assert cert["body"]["supervisors"] == [{"unit": "政風室", "name": "陳監銷"}]  # type: ignore[index]
+    assert cert["body"]["authority_ref"] == LETTER  # type: ignore[index]
     assert {b["sha256"] for d in cert["body"]["documents"] for b in d["blobs"]} == {  # type: ignore[index]
         b["sha256"] for t in tombs for b in t["blobs"]}  # type: ignore[attr-defined]
 
-    # a transfer bag of the permanent file validates
-    bag = _ok("transfer", "export", "--out", str(tmp_path / "out"), "--json")
-    bagit.Bag(bag["bag"]).validate()
+    # the permanent file of 2019 is not transferred before 2045
+    assert cli("transfer", "list", "--create").exit_code == 7
 
     # editing one audit row makes verification fail, naming it
     login("chen")

@@ -36,7 +36,7 @@ __all__ = ["config_home", "fast_hashing", "lc_archive", "rules_env", "schedule"]
 FAR = date(2100, 1, 1)
 
 
-def _sweep(archive: Archive, schedule: Schedule, as_of: date,
+def _sweep(archive: Archive, schedule: Schedule, as_of: date | None = None,
            actor: Actor | None = None) -> SweepReport:
     with audited_session(archive) as s:
         return sweep(s, actor or system_actor("test-sweep", Perm.sweep), schedule, as_of)
@@ -72,10 +72,11 @@ def _docs(moves: list[object]) -> set[int]:
 
 def test_sweep_moves_each_file_where_its_class_sends_it(lc_archive: Archive, schedule: Schedule,
                                                         corpus: dict[str, int]) -> None:
-    report = _sweep(lc_archive, schedule, date(2026, 1, 1))
+    report = _sweep(lc_archive, schedule)  # today
     assert _docs(report.queued_for_disposal) == {corpus["destroy"]}
     assert _docs(report.appraisal) == {corpus["appraise"]}
-    assert _docs(report.flagged_for_transfer) == {corpus["national"]}  # 1990 + 25 <= 2026
+    assert not report.preview
+    assert _docs(report.flagged_for_transfer) == {corpus["national"]}  # 1990 + 25, next year
     assert _docs(report.awaiting_event) == {corpus["event"]}
     assert report.unclassified == [corpus["unclassified"]]
     assert report.not_filed == [corpus["not_filed"]]
@@ -86,18 +87,35 @@ def test_sweep_moves_each_file_where_its_class_sends_it(lc_archive: Archive, sch
     assert status_of(lc_archive, corpus["appraise"]) == "appraisal"
 
 
+def test_a_sweep_as_of_another_day_is_a_preview_that_writes_nothing(
+        lc_archive: Archive, schedule: Schedule, corpus: dict[str, int]) -> None:
+    entries = _audit_count(lc_archive)
+    ahead = _sweep(lc_archive, schedule, FAR)
+    assert ahead.preview and ahead.changed == 5  # what would move in 2100
+    assert _docs(ahead.queued_for_disposal) == {corpus["destroy"], corpus["destroy_recent"]}
+    assert all(m.disposal_item is None for m in ahead.queued_for_disposal)
+    assert _audit_count(lc_archive) == entries
+    for name in ("destroy", "destroy_recent", "national", "national_young", "appraise"):
+        assert status_of(lc_archive, corpus[name]) == "archived"
+    with lc_archive.session() as s:
+        assert s.scalar(select(func.count(DisposalItem.id))) == 0
+    today = _sweep(lc_archive, schedule)
+    assert not today.preview and today.changed == 3  # the future sweep left nothing behind
+    assert corpus["destroy_recent"] not in _docs(today.queued_for_disposal)
+
+
 def test_sweep_twice_changes_nothing_the_second_time(lc_archive: Archive, schedule: Schedule,
                                                      corpus: dict[str, int]) -> None:
-    first = _sweep(lc_archive, schedule, FAR)
-    assert first.changed == 5
+    first = _sweep(lc_archive, schedule)
+    assert first.changed == 3
     entries = _audit_count(lc_archive)
-    second = _sweep(lc_archive, schedule, FAR)
+    second = _sweep(lc_archive, schedule)
     assert second.changed == 0
     assert (second.queued_for_disposal, second.flagged_for_transfer, second.appraisal) == \
         ([], [], [])
     assert _audit_count(lc_archive) == entries
     with lc_archive.session() as s:
-        assert s.scalar(select(func.count(DisposalItem.id))) == 2
+        assert s.scalar(select(func.count(DisposalItem.id))) == 1
 
 
 def test_held_file_stays_archived_and_is_reported(lc_archive: Archive, schedule: Schedule,
@@ -106,7 +124,7 @@ def test_held_file_stays_archived_and_is_reported(lc_archive: Archive, schedule:
     with audited_session(lc_archive) as s:
         holds.place(s, staff_actor, HoldKind.investigation, HoldScope.document,
                     str(corpus["destroy"]), "under investigation")
-    report = _sweep(lc_archive, schedule, FAR)
+    report = _sweep(lc_archive, schedule)
     assert _docs(report.held) == {corpus["destroy"]}
     assert corpus["destroy"] not in _docs(report.queued_for_disposal)
     assert status_of(lc_archive, corpus["destroy"]) == "archived"
@@ -123,7 +141,7 @@ def test_appraisal_decisions(lc_archive: Archive, schedule: Schedule) -> None:
     staff = make_staff(lc_archive)
     files = [file_doc(lc_archive, staff.officer1, schedule,
                       make_doc(lc_archive, when=date(2001 + i, 1, 5)), "0102") for i in range(3)]
-    _sweep(lc_archive, schedule, date(2020, 1, 1))
+    _sweep(lc_archive, schedule)
     with audited_session(lc_archive) as s:
         with pytest.raises(AccessDenied):
             appraise(s, staff.clerk, schedule, files[0], Appraisal.destroy, "no value")
@@ -149,16 +167,21 @@ def make_doc_id(archive: Archive, file_id: int) -> int:
 
 def test_cli_sweep_json_as_records_officer(lc_archive: Archive, schedule: Schedule,
                                            corpus: dict[str, int]) -> None:
-    assert cli("retention", "sweep", "--as-of", "2100-01-01", "--json").exit_code == 8
+    assert cli("retention", "sweep", "--json").exit_code == 8
     login("officer1")
     result = cli("retention", "sweep", "--as-of", "189.01.01", "--json")  # ROC year 189 = 2100
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert {"queued_for_disposal", "flagged_for_transfer", "appraisal"} <= data.keys()
-    assert data["as_of"] == "2100-01-01"
+    assert data["as_of"] == "2100-01-01" and data["preview"] is True
     assert {d for m in data["queued_for_disposal"] for d in m["documents"]} == {
         corpus["destroy"], corpus["destroy_recent"]}
-    again = json.loads(cli("retention", "sweep", "--as-of", "2100-01-01", "--json").stdout)
+    assert status_of(lc_archive, corpus["destroy"]) == "archived"
+    today = json.loads(cli("retention", "sweep", "--json").stdout)
+    assert today["preview"] is False and today["changed"] == 3
+    assert {d for m in today["queued_for_disposal"] for d in m["documents"]} == {
+        corpus["destroy"]}
+    again = json.loads(cli("retention", "sweep", "--json").stdout)
     assert again["changed"] == 0
 
 
@@ -167,9 +190,10 @@ def test_prefect_flow_core_sweeps_as_the_system_actor(lc_archive: Archive,
     from flows.retention import SWEEP_ACTOR, run_sweep, sweep_task
 
     assert SWEEP_ACTOR.perms == {Perm.sweep}
-    data = sweep_task.fn(lc_archive.settings.model_dump_json(), FAR)
-    assert data["changed"] == 5
-    assert run_sweep(lc_archive, FAR)["changed"] == 0
+    assert sweep_task.fn(lc_archive.settings.model_dump_json(), FAR)["preview"] is True
+    data = sweep_task.fn(lc_archive.settings.model_dump_json(), date.today())
+    assert data["changed"] == 3
+    assert run_sweep(lc_archive, date.today())["changed"] == 0
     with lc_archive.session() as s:
         actors = set(s.scalars(select(AuditEntry.actor).where(
             AuditEntry.action == "retention.sweep")))

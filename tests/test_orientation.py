@@ -28,8 +28,8 @@ def osd_calls(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     calls: list[int] = []
     real = tesseract.detect_rotation
 
-    def counted(image: Image.Image, timeout: float) -> tuple[int, float]:
-        rotation, conf = real(image, timeout)
+    def counted(image: Image.Image, timeout: float, dpi: int = 150) -> tuple[int, float]:
+        rotation, conf = real(image, timeout, dpi)
         calls.append(rotation)
         return rotation, conf
 
@@ -79,8 +79,8 @@ def test_an_upside_down_page_is_read_twice_and_the_better_reading_kept(
     runs: list[Any] = []
     real = tesseract.ocr
 
-    def counted(path: Path, lang: str, timeout: float) -> tesseract.OcrResult:
-        result = real(path, lang, timeout)
+    def counted(path: Path, lang: str, timeout: float, dpi: int = 300) -> tesseract.OcrResult:
+        result = real(path, lang, timeout, dpi)
         runs.append(result)
         return result
 

@@ -15,15 +15,15 @@ import pytest
 from PIL import Image, ImageDraw
 from sqlalchemy import select
 
-from commands.records import document_dict
 from pipeline import fixity, pdfa, preservation
 from pipeline._exec import verapdf
 from pipeline.archive import Archive
 from pipeline.auth import Perm, system_actor
 from pipeline.db.models import Document
 from pipeline.settings import REPO_VERAPDF_DIR
+from pipeline.views import DocumentView
 from tests import imagegen
-from tests.conftest import ingest_dir, make_settings
+from tests.conftest import SAMPLE_DOCUMENTS, ingest_dir, make_settings
 
 TIMEOUT = 1800.0
 LETTER = ["臺南市政府秘書處函", "主旨：檢送檔案銷毀目錄一份", "Records Management Office"]
@@ -144,7 +144,7 @@ def test_a_missing_validator_never_fails_the_batch(tmp_path: Path) -> None:
 @pytest.mark.verapdf
 def test_every_sample_archival_copy_passes_pdfa_2b(sample_archive: Archive) -> None:
     copies = _copies(sample_archive)
-    assert len(copies) == 24
+    assert len(copies) == SAMPLE_DOCUMENTS
     verdicts = _judge(list(copies.values()), "2b")
     failed = {
         v.path: [r["rule"] for r in v.failed_rules] or v.error for v in verdicts if not v.compliant
@@ -157,21 +157,22 @@ def test_every_sample_archival_copy_passes_pdfa_2b(sample_archive: Archive) -> N
 @pytest.mark.verapdf
 def test_validation_events_are_stored_shown_and_re_validated(sample_archive: Archive) -> None:
     run = preservation.validate(sample_archive, None, preservation.INGEST)
-    assert (run.validated, run.compliant, run.failed) == (24, 24, [])
+    assert (run.validated, run.compliant, run.failed) == (SAMPLE_DOCUMENTS, SAMPLE_DOCUMENTS, [])
     with sample_archive.session() as s:
         assert preservation.unvalidated(s) == []
         shown = {
-            d.original_name: document_dict(d, False)["archival_validation"]
+            d.original_name: DocumentView.of(d, False).archival_validation
             for d in s.scalars(select(Document))
         }
     for name, event in shown.items():
         assert event is not None and event["compliant"] is True, name
         assert event["validator"] == "veraPDF" and event["validator_version"] == "1.28.1"
-        # scanned pages carry Tesseract's text layer: 2u; the born-digital rendition: 2b
-        expected = "PDF/A-2B" if name.startswith("digital/") else "PDF/A-2U"
+        # scanned pages carry Tesseract's text layer: 2u; born-digital renditions: 2b
+        expected = "PDF/A-2B" if name.startswith(("digital/", "electronic/")) else "PDF/A-2U"
         assert event["profile"] == expected, name
     report = fixity.run(sample_archive, system_actor("fixity", Perm.audit_read), pdfa=True)
-    assert report.ok and report.archival is not None and report.archival["compliant"] == 24
+    assert report.ok and report.archival is not None
+    assert report.archival["compliant"] == SAMPLE_DOCUMENTS
     with sample_archive.session() as s:
         doc = s.scalars(select(Document).where(Document.original_name.startswith("digital/"))).one()
         assert doc.archival_file_id != doc.original_file_id  # a rendition; original untouched

@@ -18,9 +18,13 @@ import pikepdf
 import pytest
 from PIL import Image, ImageSequence
 
+from tests.di_support import generator
+
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "sample_scans"
 SCRIPT = ROOT / "scripts" / "make_samples.py"
+#: born-digital packages (DI/SI), with their own generator and ground truth
+ELECTRONIC = SAMPLES / "electronic"
 A4_PX = (2480, 3508)
 KINDS = {
     "letter",
@@ -95,10 +99,32 @@ def test_no_sample_file_lacks_ground_truth() -> None:
     on_disk = {
         str(p.relative_to(SAMPLES))
         for p in SAMPLES.rglob("*")
-        if p.is_file() and not p.name.startswith(".")
+        if p.is_file() and not p.name.startswith(".") and ELECTRONIC not in p.parents
     }
     extras = {"ground_truth.json", "manifest.csv", "README.md"}
     assert on_disk - extras == {e["file"] for e in TRUTH}
+
+
+def test_every_born_digital_package_has_ground_truth() -> None:
+    """``electronic/`` holds DI/SI packages (folders and one zip), each in its own truth."""
+    truth = json.loads((ELECTRONIC / "ground_truth.json").read_text(encoding="utf-8"))
+    on_disk = {f"electronic/{p.name}" for p in ELECTRONIC.iterdir()
+               if p.name != "ground_truth.json"}
+    assert on_disk == {e["package"] for e in truth}
+    assert {e["kind"] for e in truth} >= {"函", "書函", "簽", "開會通知單", "公告"}
+    assert any(e["attachments"] for e in truth) and any(len(e["sign_offs"]) >= 4 for e in truth)
+    assert any(e["fields"].get("declassify") for e in truth)
+
+
+def test_regenerating_the_packages_reproduces_them(tmp_path: Path) -> None:
+    pytest.importorskip("fpdf")
+    generator().generate(tmp_path / "electronic")
+    out = tmp_path / "electronic"
+    made = sorted(p.relative_to(out) for p in out.rglob("*"))
+    assert made == sorted(p.relative_to(ELECTRONIC) for p in ELECTRONIC.rglob("*"))
+    for rel in made:
+        if (ELECTRONIC / rel).is_file():
+            assert (out / rel).read_bytes() == (ELECTRONIC / rel).read_bytes()
 
 
 def test_batch_shape() -> None:

@@ -21,6 +21,9 @@ from tests.conftest import SAMPLES, ingest_dir
 
 pytestmark = pytest.mark.slow
 TRUTH: list[dict[str, Any]] = json.loads((SAMPLES / "ground_truth.json").read_text("utf-8"))
+#: born-digital packages: one document each, pages from their XML (tests/test_di.py)
+PACKAGES: list[dict[str, Any]] = json.loads(
+    (SAMPLES / "electronic" / "ground_truth.json").read_text("utf-8"))
 MAX_OVERALL_CER = 0.12
 MAX_PAGE_CER = 0.35
 MIN_PHRASE_RECALL = 0.85
@@ -37,8 +40,9 @@ def _docs(archive: Archive) -> dict[str, Document]:
 def test_every_sample_file_is_stored(sample_home: tuple[Path, dict[str, Any]]) -> None:
     summary = sample_home[1]
     assert summary["quarantined"] == []
-    assert summary["documents"] == len(TRUTH)
-    assert summary["pages"] == sum(len(e["pages"]) for e in TRUTH)
+    assert summary["documents"] == len(TRUTH) + len(PACKAGES)
+    scanned = sum(len(e["pages"]) for e in TRUTH)
+    assert len(PACKAGES) <= summary["pages"] - scanned <= 3 * len(PACKAGES)
 
 
 def test_manifest_metadata_is_joined(sample_archive: Archive) -> None:
@@ -51,7 +55,7 @@ def _found(archive: Archive, doc_id: int, phrase: dict[str, Any]) -> bool:
     everything = SearchFilters(clearance="confidential")  # an officer cleared for all
     with archive.session() as s:
         result = archive.search.search(s, SearchQuery(phrase["text"], everything, limit=50))
-    hits = {(h.document_id, h.page): h.snippet for h in result.hits}
+    hits = {(h.document_id, page): h.snippet for h in result.hits for page in h.pages}
     snippet = hits.get((doc_id, phrase["page"]))
     return snippet is not None and "<mark>" in snippet
 
@@ -91,4 +95,5 @@ def test_character_error_rate_is_bounded(sample_archive: Archive) -> None:
 
 def test_ingesting_the_same_folder_again_stores_nothing_new(sample_archive: Archive) -> None:
     again = ingest_dir(sample_archive, SAMPLES)
-    assert (again["documents"], again["duplicates"], again["quarantined"]) == (0, len(TRUTH), [])
+    assert (again["documents"], again["duplicates"], again["quarantined"]) == (
+        0, len(TRUTH) + len(PACKAGES), [])

@@ -120,7 +120,8 @@ def test_roles_and_clearance(lc_archive: Archive) -> None:
         assert Perm.execute not in auth.PERMISSIONS[role]
     assert Perm.manage_users not in auth.PERMISSIONS[Role.records_officer]  # duties separated
     with pytest.raises(ConfigError):
-        auth.check_clearance("top-secret")
+        auth.check_clearance("ultra-secret")
+    assert auth.check_clearance("極機密") == auth.check_clearance("secret") == "secret"
     assert auth.parse_role("records-officer") is Role.records_officer
 
 

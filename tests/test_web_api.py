@@ -154,9 +154,9 @@ def test_staff_cannot_find_a_confidential_document(web_app: FastAPI,
                                                    web_archive: tuple[Archive, WebData]) -> None:
     secret = web_archive[1].confidential_id
     staff, officer = browser(web_app, "staff"), browser(web_app, "officer1")
-    assert "共 0 頁符合" in staff.get(f"/search?q={CONFIDENTIAL_PHRASE}").text
+    assert "共 0 件文件符合" in staff.get(f"/search?q={CONFIDENTIAL_PHRASE}").text
     found = officer.get(f"/search?q={CONFIDENTIAL_PHRASE}").text
-    assert "共 1 頁符合" in found and f"/documents/{secret}?page=1" in found
+    assert "共 1 件文件符合" in found and f"/documents/{secret}?page=1" in found
     api_staff = TestClient(web_app).get(f"/api/search?q={CONFIDENTIAL_PHRASE}",
                                         headers=bearer(web_app, "staff")).json()
     assert api_staff["total"] == 0 and api_staff["hits"] == []
@@ -282,9 +282,9 @@ def test_disposal_needs_two_different_officers(web_app: FastAPI,
     officer1, officer2 = browser(web_app, "officer1"), browser(web_app, "officer2")
     assert 'class="flash ok"' in _approve(officer1, item)
     again = _approve(officer1, item)
-    assert "a second, different records officer must approve" in again
+    assert "須由另一位檔案管理人員核准" in again
     staff = browser(web_app, "staff")
-    assert "may not approve" in _approve(staff, item)
+    assert "沒有「核准銷毀」的權限" in _approve(staff, item)
     assert item_of(archive, item)[0] == "queued"
     _approve(officer2, item)
     assert item_of(archive, item)[0] == "approved"
@@ -364,13 +364,14 @@ def test_hold_placed_in_the_page_blocks_approval(web_app: FastAPI,
             "csrf_token": csrf_of(auditor, "/holds")}
     auditor.post("/holds", data=form)
     assert "審計查核中" in auditor.get("/holds").text
-    assert "under hold" in _approve(browser(web_app, "officer1"), data.disposal_item_id)
+    assert "受凍結" in _approve(browser(web_app, "officer1"), data.disposal_item_id)
 
 
 def test_audit_trail_page_and_verification(web_app: FastAPI) -> None:
     auditor = browser(web_app, "auditor")
     page = auditor.get("/audit?verify=true").text
-    assert 'id="verify"' in page and "稽核紀錄完整" in page and "lifecycle.classify" in page
+    assert 'id="verify"' in page and "稽核紀錄完整" in page and ">分類<" in page
+    assert "lifecycle.classify" in auditor.get("/audit?lang=en").text
 
 
 # ── API shapes are the CLI's ─────────────────────────────────────────────────────────
@@ -432,10 +433,11 @@ def test_chinese_by_default_english_on_request(web_app: FastAPI,
     doc = f"/documents/{web_archive[1].disposal_doc_id}"
     page = client.get(doc).text
     assert 'lang="zh-TW"' in page and "保存期限屆滿日" in page
-    assert "中華民國113年1月19日" in page  # due date of the 110-01-18 letter, three years on
+    # due date of the 110-01-18 repair letter, five years on (schedule v2: repairs 5 years)
+    assert "中華民國115年1月19日" in page
     english = client.get(f"{doc}?lang=en")
     assert 'lang="en"' in english.text and "Retention ends" in english.text
-    assert "2024-01-19" in english.text
+    assert "2026-01-19" in english.text
     assert client.get(doc).text.count('lang="en"') == 1  # remembered in the cookie
 
 
@@ -559,4 +561,4 @@ def test_execute_after_two_approvals_leaves_a_tombstone(
     for path in (f"/documents/{data.disposal_doc_id}/pages/1.png",
                  f"/documents/{data.disposal_doc_id}/download/archival"):
         assert officer.get(path).status_code == 404
-    assert "共 0 頁符合" in officer.get("/search?q=警示圍籬").text  # gone from the index
+    assert "共 0 件文件符合" in officer.get("/search?q=警示圍籬").text  # gone from the index

@@ -4,9 +4,12 @@ A live server on 127.0.0.1 serves the ingested sample batch; each person is a se
 browser context (own cookies), as two officers at two desks would be. The flows: staff
 search and open the right page with the hit drawn on the image; staff without clearance
 neither find nor open a confidential document; two officers approve a disposal and one
-alone cannot; posts without the CSRF token are refused. Screenshots of the search page,
-a document page and the disposal queue are written to docs/img (or
-``RECORDS_SCREENSHOT_DIR``) for the README and docs/web.md.
+alone cannot, then one executes it with a supervisor and the document keeps only its
+tombstone; posts without the CSRF token are refused; twenty wrong passwords lock an
+account until an admin lifts the lockout; the API documentation renders offline; every
+page on the way is checked for interface text left in English. Screenshots of the
+search page, a document page, the disposal queue and the lockout page are written to
+docs/img (or ``RECORDS_SCREENSHOT_DIR``) for the README and docs/web.md.
 """
 
 from __future__ import annotations
@@ -23,8 +26,10 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 
+from pipeline import throttle
 from pipeline.archive import Archive
 from tests import webdata
+from tests.untranslated import untranslated
 from tests.webdata import (
     CONFIDENTIAL_PHRASE,
     PAGE_NUMBER,
@@ -113,7 +118,7 @@ def test_staff_search_opens_the_right_page_with_the_hit_highlighted(
     assert page.locator("li.hit").count() == 10 and page.locator(".facet").count() >= 2
     shot(page, "web-search.png", full_page=False)
     _search(page, PAGE_PHRASE)
-    assert "共 1 頁符合" in page.inner_text("#total")
+    assert "共 1 件文件符合" in page.inner_text("#total")
     assert page.inner_text(".snippet mark") == PAGE_PHRASE
     with page.expect_navigation():
         page.click("a.hit-title")
@@ -138,7 +143,7 @@ def test_staff_without_clearance_neither_finds_nor_opens_a_confidential_document
     secret = web_archive[1].confidential_id
     staff = person(chromium, live_server, "staff")
     _search(staff, CONFIDENTIAL_PHRASE)
-    assert "共 0 頁符合" in staff.inner_text("#total")
+    assert "共 0 件文件符合" in staff.inner_text("#total")
     assert staff.locator(".facet").count() == 0
     for path in (f"/documents/{secret}", f"/documents/{secret}/pages/1.png",
                  f"/documents/{secret}/download/original"):
@@ -146,7 +151,7 @@ def test_staff_without_clearance_neither_finds_nor_opens_a_confidential_document
     assert staff.request.get(f"/api/documents/{secret}").status == 401  # no cookie auth
     officer = person(chromium, live_server, "officer1")
     _search(officer, CONFIDENTIAL_PHRASE)
-    assert "共 1 頁符合" in officer.inner_text("#total")
+    assert "共 1 件文件符合" in officer.inner_text("#total")
     assert officer.goto(f"/documents/{secret}").status == 200
 
 
@@ -168,7 +173,7 @@ def test_two_officers_approve_a_disposal_and_one_alone_cannot(
     assert _approve(first, item) == "待核准"
     assert "officer1" in first.inner_text(f"#item-{item} .approvals")
     assert _approve(first, item) == "待核准"
-    assert "a second, different records officer must approve" in first.inner_text(".flash.error")
+    assert "須由另一位檔案管理人員核准" in first.inner_text(".flash.error")
     shot(first, "web-disposal.png")
     assert _approve(second, item) == "已核准"
     first.reload()
@@ -192,6 +197,98 @@ def test_posts_without_csrf_token_are_refused(
     with page.expect_navigation() as nav:
         form.locator("button[type=submit]").click()
     assert nav.value.status == 403
-    assert "CSRF" in page.inner_text("main")
+    assert "表單已失效" in page.inner_text("main")
     page.goto("/disposal")
     assert page.inner_text(f"#item-{item} .approvals") == "—"
+
+
+def _no_english(page: Any) -> None:
+    left = untranslated(page.content())
+    assert not left, f"{page.url}: untranslated {sorted(set(left))}"
+
+
+def test_search_lists_each_document_once_under_its_subject(
+        chromium: Any, live_server: str, web_archive: tuple[Archive, WebData]) -> None:
+    page = person(chromium, live_server, "officer1")
+    _search(page, "採購")
+    _no_english(page)
+    ids = page.locator("li.hit").evaluate_all("els => els.map(e => e.dataset.document)")
+    titles = page.locator("a.hit-title").all_inner_texts()
+    assert ids and len(ids) == len(set(ids))
+    total = int("".join(ch for ch in page.inner_text("#total").split("件")[0] if ch.isdigit()))
+    assert total == len(ids)
+    assert not [t for t in titles if t.startswith(("檔號", "報修編號"))], titles
+    assert any("耐震補強" in t for t in titles), titles
+    letter = page.locator("li.hit", has_text="檔案銷毀目錄")
+    if letter.count():
+        assert letter.locator(".hit-pages a").count() >= 1
+
+
+def test_disposal_to_certificate_in_chinese(
+        chromium: Any, live_server: str, web_archive: tuple[Archive, WebData]) -> None:
+    data = web_archive[1]
+    first = person(chromium, live_server, "officer1")
+    second = person(chromium, live_server, "officer2")
+    _approve(first, data.disposal_item_id)
+    _no_english(first)
+    assert _approve(second, data.disposal_item_id) == "已核准"
+    form = second.locator(f"#item-{data.disposal_item_id} form.execute-form")
+    form.locator("input[name=supervisor]").fill("政風室 王大明")
+    with second.expect_navigation():
+        form.locator("button[type=submit]").click()
+    assert "銷毀證明編號" in second.inner_text(".flash.ok")
+    _no_english(second)
+    second.goto(f"/documents/{data.disposal_doc_id}")
+    assert "本檔案已依核准銷毀" in second.inner_text("main")
+    _no_english(second)
+    for path in ("/audit", "/dashboard", "/holds", "/transfer", "/review"):
+        second.goto(path)
+        _no_english(second)
+
+
+def test_twenty_wrong_passwords_lock_the_account_until_an_admin_lifts_it(
+        chromium: Any, live_server: str, web_archive: tuple[Archive, WebData]) -> None:
+    context = chromium.new_context(viewport=VIEWPORT, base_url=live_server, locale="zh-TW")
+    page = context.new_page()
+    for password in ["wrong password 1"] * throttle.ACCOUNT_LIMIT + [PASSWORD]:
+        page.goto("/login")
+        page.fill("input[name=name]", "staff")
+        page.fill("input[name=password]", password)
+        with page.expect_navigation():
+            page.click("form.stack button[type=submit]")
+    assert "/login" in page.url and "鎖定" in page.inner_text(".flash.error")
+    _no_english(page)
+    admin = person(chromium, live_server, "admin")
+    admin.goto("/admin/lockouts")
+    row = admin.locator("#lockouts tr", has_text="staff")
+    assert row.count() == 1
+    _no_english(admin)
+    shot(admin, "web-lockouts.png", full_page=False)
+    with admin.expect_navigation():
+        row.locator("button[type=submit]").click()
+    assert "已解除" in admin.inner_text(".flash.ok")
+    assert "staff" in person(chromium, live_server, "staff").inner_text("#whoami")
+
+
+def test_out_of_range_and_unknown_urls_answer_inside_the_layout(
+        chromium: Any, live_server: str, web_archive: tuple[Archive, WebData]) -> None:
+    page = person(chromium, live_server, "staff")
+    for path, status in (("/documents/99999999999999999999", 400),
+                         ("/search?q=臺南&year=99999", 400), ("/no/such/page", 404)):
+        assert page.goto(path).status == status, path
+        assert page.locator("header.top nav a[href='/search']").count() == 1
+        _no_english(page)
+
+
+def test_api_documentation_renders_offline(
+        chromium: Any, live_server: str, web_archive: tuple[Archive, WebData]) -> None:
+    context = chromium.new_context(viewport=VIEWPORT, base_url=live_server, offline=False)
+    page = context.new_page()
+    outside: list[str] = []
+    page.on("request", lambda r: outside.append(r.url)
+            if not r.url.startswith(live_server) and not r.url.startswith("data:") else None)
+    page.goto("/api/docs")
+    page.wait_for_selector(".swagger-ui .info .title", timeout=20000)
+    assert "records API" in page.inner_text(".swagger-ui .info .title")
+    assert page.locator(".opblock").count() >= 10
+    assert outside == []

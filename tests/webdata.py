@@ -20,7 +20,7 @@ from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from pipeline import auth, filing, sweep
+from pipeline import auth, disposal_lists, filing, sweep
 from pipeline.archive import Archive
 from pipeline.audit import audited_session
 from pipeline.auth import Actor, Role
@@ -93,7 +93,21 @@ def prepare(archive: Archive, today: date | None = None) -> WebData:
         report = sweep.sweep(session, officer, schedule, today or date.today())
     moved = [m for m in report.queued_for_disposal if old in m.documents]
     assert moved and moved[0].disposal_item is not None, report.to_dict()
+    _approved_list(archive, moved[0].disposal_item)
     return WebData(secret, old, _doc_id(archive, PAGE_FILE), moved[0].disposal_item)
+
+
+#: the archives authority's letter the web tests' destruction list is approved under
+AUTHORITY_REF = "檔徵字第1150000001號"
+
+
+def _approved_list(archive: Archive, item_id: int) -> None:
+    """The item on a destruction list whose approval by the archives authority is recorded."""
+    with audited_session(archive) as session:
+        officer = auth.user_actor(auth.get_user(session, "officer1"))
+        schedule = filing.schedule_for(archive.settings)
+        number = disposal_lists.create(session, officer, schedule, [item_id]).disposal_list.number
+        disposal_lists.record_approval(session, officer, number, AUTHORITY_REF, date.today())
 
 
 # ── fixtures shared by the web tests (imported by test_web_api and test_web_browser) ──

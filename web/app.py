@@ -17,6 +17,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from pipeline import filing
@@ -32,9 +33,10 @@ from pipeline.errors import (
 from pipeline.record_types.registry import installed_types
 from pipeline.settings import Settings
 from web import auth as web_auth
-from web.context import anonymous_ctx, url_with
-from web.i18n import LANG_COOKIE, LANGS
-from web.routes import api, pages, queues
+from web.apidocs import DOCS_CSP, mount_docs
+from web.context import Ctx, anonymous_ctx, page_ctx, url_with
+from web.i18n import LANG_COOKIE, LANGS, STRINGS
+from web.routes import admin, api, pages, queues
 
 STATIC = Path(__file__).resolve().parent / "static"
 SESSION_COOKIE = "records_session"
@@ -44,7 +46,7 @@ SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
 }
-#: the pages use no script and no inline style; the API docs page needs its CDN-free bits
+#: the pages use no script and no inline style (the API docs page: web/apidocs.py)
 CSP = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'none'; " \
       "frame-ancestors 'none'; form-action 'self'"
 
@@ -75,7 +77,7 @@ def create_app(settings: Settings, secret: str | None = None,
         app.state.archive.close()
 
     app = FastAPI(title="Tainan Secretariat records API", version="1",
-                  docs_url="/api/docs", redoc_url=None, openapi_url="/api/openapi.json",
+                  docs_url=None, redoc_url=None, openapi_url="/api/openapi.json",
                   lifespan=lifespan)
     app.state.archive = Archive.open(settings)
     app.state.schedule = filing.schedule_for(settings)
@@ -88,7 +90,8 @@ def create_app(settings: Settings, secret: str | None = None,
     app.middleware("http")(_headers_and_lang)
     _handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (pages, queues, api):
+    mount_docs(app)
+    for module in (pages, queues, admin, api):
         app.include_router(module.router)
     return app
 
@@ -99,8 +102,8 @@ async def _headers_and_lang(request: Request,
     response = await call_next(request)
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
-    if not request.url.path.startswith("/api/docs"):
-        response.headers.setdefault("Content-Security-Policy", CSP)
+    docs = request.url.path.startswith("/api/docs")
+    response.headers.setdefault("Content-Security-Policy", DOCS_CSP if docs else CSP)
     lang = request.query_params.get("lang")
     if lang in LANGS:
         response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax")
@@ -116,6 +119,22 @@ def _handlers(app: FastAPI) -> None:
     app.exception_handler(web_auth.CsrfFailure)(_csrf_failure)
     app.exception_handler(RecordsError)(_records_error)
     app.exception_handler(RequestValidationError)(_invalid_request)
+    app.exception_handler(StarletteHTTPException)(_http_error)
+
+
+def _error_ctx(request: Request) -> Ctx:
+    """The context of an error page: with the user's menu when the session has a user."""
+    try:
+        return page_ctx(request)
+    except (web_auth.LoginRequired, RecordsError):
+        return anonymous_ctx(request)
+
+
+def _error_page(request: Request, code: int, message: str) -> Response:
+    ctx = _error_ctx(request)
+    return ctx.render("error.html", status_code=code, code=code,
+                      heading=ctx.t(f"error.title.{code}") if f"error.title.{code}" in STRINGS
+                      else ctx.t("error.title"), message=message)
 
 
 async def _login_required(request: Request, exc: Exception) -> Response:
@@ -126,8 +145,7 @@ async def _login_required(request: Request, exc: Exception) -> Response:
 
 
 async def _csrf_failure(request: Request, exc: Exception) -> Response:
-    ctx = anonymous_ctx(request)
-    return ctx.render("error.html", status_code=403, code=403, message=ctx.t("error.csrf"))
+    return _error_page(request, 403, anonymous_ctx(request).t("error.csrf"))
 
 
 async def _records_error(request: Request, exc: Exception) -> Response:
@@ -135,18 +153,32 @@ async def _records_error(request: Request, exc: Exception) -> Response:
     code = status_for(exc)
     if _is_api(request):
         headers = {"WWW-Authenticate": "Bearer"} if code == 401 else None
-        return JSONResponse({"error": type(exc).__name__, "message": str(exc),
-                             "exit_code": int(exc.exit_code)}, status_code=code, headers=headers)
-    ctx = anonymous_ctx(request)
-    message = {404: ctx.t("error.404"), 403: ctx.t("error.403")}.get(code, "")
-    return ctx.render("error.html", status_code=code, code=code, message=message,
-                      detail=str(exc))
+        return JSONResponse({"error": type(exc).__name__, "code": exc.code,
+                             "message": str(exc), "exit_code": int(exc.exit_code)},
+                            status_code=code, headers=headers)
+    return _error_page(request, code, anonymous_ctx(request).error(exc))
 
 
 async def _invalid_request(request: Request, exc: Exception) -> Response:
+    """A parameter of the wrong form or out of range (an id of 20 digits, page 0): 400."""
     assert isinstance(exc, RequestValidationError)
     if _is_api(request):
-        return JSONResponse({"error": "ValidationError", "message": str(exc.errors()),
-                             "exit_code": 2}, status_code=422)
-    ctx = anonymous_ctx(request)
-    return ctx.render("error.html", status_code=400, code=400, message=str(exc.errors()))
+        fields = [".".join(str(part) for part in e.get("loc", ())) for e in exc.errors()]
+        return JSONResponse({"error": "ValidationError", "code": "request.invalid",
+                             "message": "invalid or out-of-range parameters: "
+                                        + ", ".join(fields), "fields": fields,
+                             "exit_code": 2}, status_code=400)
+    return _error_page(request, 400, anonymous_ctx(request).t("error.invalid"))
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """Unknown URLs (404), wrong methods (405) and the like: JSON on the API, else a page."""
+    assert isinstance(exc, StarletteHTTPException)
+    code = exc.status_code
+    if _is_api(request) or code < 400:
+        return JSONResponse({"error": "HTTPError", "code": f"http.{code}",
+                             "message": str(exc.detail), "exit_code": 9 if code == 404 else 2},
+                            status_code=code, headers=exc.headers)
+    t = anonymous_ctx(request).t
+    key = f"error.{code}" if f"error.{code}" in STRINGS else "error.http"
+    return _error_page(request, code, t(key))

@@ -124,9 +124,15 @@ def api_actor(request: Request, db: Session) -> Actor:
         raise Unauthenticated(str(exc)) from None
 
 
+def client_address(request: Request) -> str | None:
+    """The peer's address (behind a reverse proxy, run uvicorn with ``--forwarded-allow-ips``
+    so that this is the client's and not the proxy's)."""
+    return request.client.host if request.client else None
+
+
 def web_login(request: Request, archive: Archive, name: str, password: str) -> None:
-    """Log in (audited by the users module) and start a fresh session."""
-    token = auth.login(archive, name, password)
+    """Log in (audited and throttled by the users module) and start a fresh session."""
+    token = auth.login(archive, name, password, client_address(request))
     request.session.clear()
     request.session[TOKEN_KEY] = token
     csrf_token(request)

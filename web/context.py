@@ -14,12 +14,22 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
-from pipeline import audit, lifecycle
 from pipeline.archive import Archive
 from pipeline.auth import Actor, Perm
+from pipeline.errors import RecordsError
 from pipeline.retention.schedule import Schedule
 from web import auth as web_auth
-from web.i18n import LANG_COOKIE, Translator, label, pick_lang, show_date, show_datetime, translator
+from web.i18n import (
+    LANG_COOKIE,
+    Translator,
+    error_text,
+    label,
+    pick_lang,
+    show_date,
+    show_datetime,
+    translator,
+)
+from web.i18n_records import action_label, evidence_lines, sentence, target_label, term
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
 TEMPLATES.env.globals.update(label=label, Perm=Perm)
@@ -46,10 +56,12 @@ class Ctx:
     @contextmanager
     def session(self) -> Iterator[Session]:
         """One transaction; the audit anchor moves and a remote index hears of changes."""
-        with audit.audited_session(self.archive) as session:
+        with self.archive.transaction() as session:
             yield session
-            lifecycle.restage(self.archive.search, session)
-        self.archive.search.flush()
+
+    def error(self, exc: RecordsError) -> str:
+        """A core error as this user's language says it."""
+        return error_text(self.lang, exc, lambda text: sentence(text, self.lang)[0])
 
     def flash(self, kind: str, text: str) -> None:
         self.request.session.setdefault(FLASH_KEY, []).append([kind, text])
@@ -79,7 +91,12 @@ class Ctx:
                    "field_of": self._field_of,
                    "d": lambda v: show_date(v, self.lang),
                    "dt": lambda v: show_datetime(v, self.lang),
-                   "dl": lambda v: show_date(v, self.lang, long=True), **data}
+                   "dl": lambda v: show_date(v, self.lang, long=True),
+                   "say": lambda text: sentence(text, self.lang),
+                   "act_label": lambda a: action_label(a, self.lang),
+                   "term": lambda k: term(k, self.lang),
+                   "target_label": lambda v: target_label(v, self.lang),
+                   "evidence": lambda e: evidence_lines(e or {}, self.lang), **data}
         return TEMPLATES.TemplateResponse(self.request, name, context, status_code=status_code)
 
 

@@ -8,10 +8,12 @@ no daylight saving).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Protocol
 
 from pipeline.dates import TAIPEI, to_roc, to_roc_short
+from pipeline.errors import RecordsError
 
 LANGS = ("zh-TW", "en")
 DEFAULT_LANG = "zh-TW"
@@ -34,6 +36,20 @@ STRINGS: dict[str, tuple[str, str]] = {
     "nav.holds": ("凍結", "Holds"),
     "nav.audit": ("稽核軌跡", "Audit trail"),
     "nav.api": ("API 文件", "API docs"),
+    "nav.lockouts": ("登入鎖定", "Lockouts"),
+    "lockouts.title": ("登入鎖定", "Login lockouts"),
+    "lockouts.policy": ("同一帳號 {window} 分鐘內登入失敗 {account} 次、或同一來源位址失敗 "
+                        "{address} 次，即鎖定 {lockout} 分鐘；鎖定期間即使密碼正確亦拒絕登入。",
+                        "{account} failed log-ins of one account, or {address} from one "
+                        "client address, within {window} minutes lock it for {lockout} "
+                        "minutes; while locked even the right password is refused."),
+    "lockouts.key": ("帳號／位址", "Account or address"),
+    "lockouts.until": ("鎖定至", "Locked until"),
+    "lockouts.lift": ("解除鎖定", "Lift the lockout"),
+    "lockouts.lifted": ("已解除 {key} 的鎖定。", "Lockout of {key} lifted."),
+    "lockouts.empty": ("目前沒有被鎖定的帳號或位址。", "No account or address is locked."),
+    "lockscope.account": ("帳號", "account"),
+    "lockscope.address": ("來源位址", "client address"),
     "nav.logout": ("登出", "Log out"),
     "nav.language": ("English", "中文"),
     "login.title": ("登入", "Log in"),
@@ -49,7 +65,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "search.title": ("全文檢索", "Full-text search"),
     "search.placeholder": ("關鍵字、文號、日期…", "Words, numbers, a \"quoted phrase\"…"),
     "search.submit": ("檢索", "Search"),
-    "search.results": ("共 {n} 頁符合", "{n} pages match"),
+    "search.results": ("共 {n} 件文件符合", "{n} documents match"),
     "search.none": ("查無資料。", "Nothing found."),
     "search.sort": ("排序", "Sort"),
     "search.sort.relevance": ("相關度", "Relevance"),
@@ -59,8 +75,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "search.clear": ("清除篩選", "Clear filters"),
     "search.prev": ("上一頁", "Previous"),
     "search.next": ("下一頁", "Next"),
-    "search.page_of": ("第 {a}–{b} 筆", "Hits {a}–{b}"),
+    "search.page_of": ("第 {a}–{b} 件", "Documents {a}–{b}"),
     "search.hit_page": ("第 {n} 頁", "page {n}"),
+    "search.hit_pages": ("符合的頁次：", "Matching pages: "),
+    "search.doc_no": ("文件編號 {n}", "document {n}"),
     "field.class_code": ("分類", "Class"),
     "field.division": ("單位", "Division"),
     "field.year": ("年度（民國）", "Year (ROC)"),
@@ -108,6 +126,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "doc.history": ("歷程", "Lifecycle history"),
     "doc.sign_offs": ("簽核紀錄（線上簽核）", "Sign-off chain (online signing)"),
     "field.sign_action": ("異動別", "Action"),
+    "field.doc_kind": ("文別", "Kind"),
+    "field.issuing_agency": ("發文機關", "Issuing agency"),
     "field.signer": ("簽核人員", "Signer"),
     "field.opinion": ("簽核意見", "Opinion"),
     "doc.holds": ("凍結中", "Under hold"),
@@ -178,10 +198,30 @@ STRINGS: dict[str, tuple[str, str]] = {
     "common.yes": ("是", "yes"),
     "common.no": ("否", "no"),
     "common.user": ("使用者", "User"),
-    "error.title": ("錯誤", "Error"),
-    "error.404": ("查無此資料。", "Not found."),
+    "error.title": ("發生錯誤", "Error"),
+    "error.title.400": ("輸入有誤", "Invalid request"),
+    "error.title.401": ("需要登入", "Login required"),
+    "error.title.403": ("沒有權限", "Not allowed"),
+    "error.title.404": ("找不到網頁或資料", "Not found"),
+    "error.title.405": ("不支援的操作", "Method not allowed"),
+    "error.title.409": ("依規定不可執行", "Refused by a records rule"),
+    "error.title.503": ("服務暫時無法使用", "Service unavailable"),
+    "error.back": ("回到檢索", "Back to search"),
+    "error.400": ("網址或表單中的資料格式不正確或超出範圍，請檢查後再試。",
+                  "A value in the address or the form is malformed or out of range."),
+    "error.404": ("查無此資料或網頁。", "Not found."),
     "error.403": ("您的角色無此權限。", "Your role may not do this."),
-    "error.csrf": ("表單已失效（缺少或錯誤的 CSRF 權杖），請重新整理後再試。",
+    "error.405": ("此網址不接受這種操作。", "This address does not accept this method."),
+    "error.409": ("依檔案管理規定，此動作目前不可執行。",
+                  "A records rule does not allow this now."),
+    "error.503": ("資料庫、檔案庫或檢索索引暫時無法存取，請稍後再試。",
+                  "The database, store or search index is unreachable; try again later."),
+    "error.http": ("無法處理這個要求。", "The request could not be handled."),
+    "error.invalid": ("網址或表單中的資料格式不正確或超出範圍，請檢查後再試。",
+                      "A value in the address or the form is malformed or out of range."),
+    "error.internal": ("系統發生錯誤，請通知系統管理者。",
+                       "Something went wrong; please tell the administrator."),
+    "error.csrf": ("表單已失效（安全驗證碼不符），請重新整理頁面後再試。",
                    "The form is stale (missing or wrong CSRF token): reload and try again."),
     "flash.done": ("已完成。", "Done."),
     "role.clerk": ("檔案管理員（掃描）", "Archives clerk"),
@@ -201,7 +241,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "status.disposed": ("已銷毀", "disposed"),
     "conf.public": ("公開", "public"),
     "conf.internal": ("一般（限內部）", "internal"),
+    "conf.restricted": ("密", "restricted"),
     "conf.confidential": ("機密", "confidential"),
+    "conf.secret": ("極機密", "secret"),
+    "conf.top_secret": ("絕對機密", "top secret"),
     "disp.national_archive": ("列為國家檔案", "national archive"),
     "disp.agency_permanent": ("機關永久保存", "permanent at the agency"),
     "disp.appraise": ("屆期後鑑定", "appraise when due"),
@@ -218,7 +261,148 @@ STRINGS: dict[str, tuple[str, str]] = {
     "item.approved": ("已核准", "approved"),
     "item.executed": ("已銷毀", "executed"),
     "item.withdrawn": ("已撤出", "withdrawn"),
+    "perm.ingest": ("匯入掃描檔", "ingest"),
+    "perm.search": ("檢索", "search"),
+    "perm.classify": ("分類與歸檔", "classify"),
+    "perm.sweep": ("保存年限檢核", "sweep"),
+    "perm.appraise": ("鑑定", "appraise"),
+    "perm.hold": ("設定凍結", "hold"),
+    "perm.view_disposal": ("檢視銷毀目錄", "view the destruction list"),
+    "perm.comment": ("提出意見", "comment"),
+    "perm.approve": ("核准銷毀", "approve"),
+    "perm.execute": ("執行銷毀", "execute"),
+    "perm.declassify": ("解密", "declassify"),
+    "perm.transfer": ("移轉", "transfer"),
+    "perm.audit_read": ("檢視稽核軌跡", "read the audit trail"),
+    "perm.manage_users": ("管理使用者", "manage users"),
+    "ext.pending": ("待決定", "pending"),
+    "ext.granted": ("已核准", "granted"),
+    "ext.refused": ("未核准", "refused"),
+    "transfer.exported": ("已匯出，待接收", "exported"),
+    "transfer.confirmed": ("已確認接收", "received"),
+    "transfer.cancelled": ("已取消", "cancelled"),
+    "blocked.in an open transfer": ("已在進行中的移轉內", "in an open transfer"),
+    "blocked.not all documents are flagged": ("案卷內尚有文件未列入移轉",
+                                              "not all documents are flagged"),
+    "blocked.confidential: not declassified": ("機密檔案，尚未解密",
+                                               "confidential: not declassified"),
+    "source.ocr": ("文字辨識", "OCR"),
+    "source.text": ("PDF 內嵌文字", "PDF text layer"),
+    "media.application/pdf": ("PDF", "PDF"),
+    "media.image/tiff": ("TIFF 影像", "TIFF image"),
+    "media.image/png": ("PNG 影像", "PNG image"),
+    "media.image/jpeg": ("JPEG 影像", "JPEG image"),
+    "method.rules": ("規則", "rules"),
+    "method.model": ("模型", "model"),
+    "method.hybrid": ("規則與模型", "rules and model"),
+    "method.review": ("人工審核", "review"),
+    "review.no_evidence": ("無明顯依據", "no evidence"),
+    "review.done": ("文件 {id}：分類號 {code}（{status}）",
+                    "Document {id}: class {code} ({status})"),
+    "disposal.item_no": ("項目 {n}", "Item {n}"),
+    "disposal.done": ("項目 {id}：{status}", "Item {id}: {status}"),
+    "disposal.approved_flash": ("已登錄您對項目 {id} 的核准（目前：{status}）。",
+                                "Your approval of item {id} is recorded (now: {status})."),
+    "disposal.executed": ("項目 {id} 已銷毀，銷毀證明編號 {cert}。",
+                          "Item {id} destroyed: certificate {cert}."),
+    "holds.placed": ("已設定凍結 {id}。", "Hold {id} placed."),
+    "holds.released": ("已解除", "Released"),
+    "holds.released_one": ("已解除凍結 {id}。", "Hold {id} released."),
+    "transfer.exported_one": ("移轉 {id} 已匯出（{files} 個案卷）。",
+                              "Transfer {id} exported ({files} files)."),
+    "transfer.done": ("移轉 {id}：{status}", "Transfer {id}: {status}"),
+    "audit.filter_hint": ("點選下表的「對象」即可篩選", "document:5, disposal_item:2"),
 }
+
+
+#: message codes of :class:`pipeline.errors.RecordsError` -> (zh-TW, en); ``{name}`` are
+#: the error's parameters
+ERRORS: dict[str, tuple[str, str]] = {
+    "auth.failed": ("帳號或密碼錯誤，或帳號已停用。",
+                    "Wrong name or password, or the user is disabled."),
+    "auth.locked": ("登入失敗次數過多，已暫時鎖定至 {until}；請稍後再試或請系統管理者解除。",
+                    "Too many failed log-ins: locked until {until}; wait, or ask an admin "
+                    "to lift it."),
+    "perm.denied": ("您的角色沒有「{perm}」的權限。", "Your role may not {perm}."),
+    "password.too_short": ("密碼至少需要 {min} 個字元。",
+                           "A password needs at least {min} characters."),
+    "password.common": ("這個密碼太常見（列於常用密碼清單），請改用其他密碼。",
+                        "This password is on the list of commonly used passwords."),
+    "password.is_name": ("密碼不可與帳號相同。", "The password must not be the user name."),
+    "lockout.not_found": ("{key} 目前沒有被鎖定。", "{key} is not locked."),
+    "search.bad_year": ("年度須為民國 1–999 年或西元 1912–9999 年（收到「{value}」）。",
+                        "A year is ROC 1-999 or 1912-9999 (got \"{value}\")."),
+    "search.too_long": ("檢索字串過長：最多 {max} 個字元（目前 {n} 個）。",
+                        "The query is too long: at most {max} characters ({n} given)."),
+    "search.too_many_terms": ("檢索詞過多：最多 {max} 個詞（目前 {n} 個）。",
+                              "Too many search terms: at most {max} ({n} given)."),
+    "document.not_found": ("查無文件 {id}。", "No document {id}."),
+    "reason.required": ("請填寫理由。", "A reason is required."),
+    "disposal.not_queued": ("項目 {id} 目前為「{status}」，不在待核准狀態。",
+                            "Item {id} is {status}, not awaiting approval."),
+    "disposal.not_open": ("項目 {id} 目前為「{status}」，已不在銷毀目錄上。",
+                          "Item {id} is {status}: no longer on the list."),
+    "disposal.approval_fields": ("核准須填寫理由及檔案管理局的核准文號。",
+                                 "An approval needs a reason and the authority's letter number."),
+    "disposal.same_officer": ("您已核准過項目 {id}；須由另一位檔案管理人員核准。",
+                              "You approved item {id} already: a second, different records "
+                              "officer must approve."),
+    "disposal.other_reference": ("項目 {id} 已依核准文號 {ref} 核准，請引用相同文號。",
+                                 "Item {id} was approved under {ref}: cite the same reference."),
+    "disposal.extension_pending": ("延長保存申請 {id} 尚待決定，請先處理。",
+                                   "Extension request {id} is pending: decide it first."),
+    "disposal.not_executable": ("項目 {id} 目前不能執行銷毀：{problems}",
+                                "Item {id} cannot be executed: {problems}"),
+    "review.not_reviewable": ("文件 {id} 目前為「{status}」，只有尚未歸檔的文件可以審核。",
+                              "Document {id} is {status}: only documents not yet filed can be "
+                              "reviewed."),
+    "review.no_proposal": ("文件 {id} 沒有系統建議分類，請選擇「更正為」。",
+                           "Document {id} has no proposed class: correct it instead."),
+    "hold.blocks": ("受凍結 {holds} 限制：解除前不得進行銷毀程序。",
+                    "Under hold {holds}: nothing moves toward disposal until released."),
+    "hold.released": ("凍結 {id} 已解除過了。", "Hold {id} was released already."),
+    "hold.no_target": ("查無凍結對象「{target}」。", "No such hold target: {target}."),
+}
+#: what a person is told of an error whose code is unknown, by kind of error
+GENERIC_ERRORS = {"NotFound": "error.404", "AccessDenied": "error.403",
+                  "NotPermitted": "error.409", "ConfigError": "error.400",
+                  "StorageError": "error.503"}
+
+
+def error_text(lang: str, exc: RecordsError,
+               say: Callable[[str], str] | None = None) -> str:
+    """The message of a core error in this language: its code translated with its
+    parameters (``say`` translates sentences of a list parameter), else (in English) the
+    error's own text, else the kind's general message."""
+    pair = ERRORS.get(exc.code or "")
+    if pair is not None:
+        values = {k: "；".join(say(str(x)) if say else str(x) for x in v)
+                  if isinstance(v, list) else _shown(v, lang) for k, v in exc.params.items()}
+        values = {k: _status_word(k, v, lang) for k, v in values.items()}
+        return pair[0 if lang == DEFAULT_LANG else 1].format(**values)
+    if lang != DEFAULT_LANG and str(exc):
+        return str(exc)
+    kind = next((GENERIC_ERRORS[k.__name__] for k in type(exc).__mro__
+                 if k.__name__ in GENERIC_ERRORS), "error.internal")
+    return translator(lang)(kind)
+
+
+def _status_word(key: str, value: object, lang: str) -> object:
+    """A state or permission named in a message: its label in the language."""
+    prefixes = {"status": ("status", "item", "transfer"), "perm": ("perm",)}.get(key, ())
+    t = translator(lang)
+    for prefix in prefixes:
+        if f"{prefix}.{value}" in STRINGS:
+            return t(f"{prefix}.{value}")
+    return value
+
+
+def _shown(value: object, lang: str) -> object:
+    if isinstance(value, datetime):
+        return show_datetime(value, lang)
+    if isinstance(value, date):
+        return show_date(value, lang)
+    return value
 
 
 def pick_lang(query_lang: str | None, cookie_lang: str | None) -> str:

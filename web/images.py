@@ -125,9 +125,11 @@ def safe_snippet(snippet: str) -> Markup:
 
 
 def marked_lines(text: str, query: str) -> list[Markup]:
-    """The page text line by line, with the query's terms marked."""
+    """The page text line by line, whole lines, with the query's terms marked."""
     terms = query_terms(query) if query else []
     lines = text.splitlines() or [""]
     if not terms:
         return [Markup(escape(line)) for line in lines]
-    return [safe_snippet(highlight(line, terms, width=len(line) + 1)) for line in lines]
+    # a snippet starts a third of its width before the first match: three times the
+    # line's length makes the "snippet" the whole line
+    return [safe_snippet(highlight(line, terms, width=3 * (len(line) + 1))) for line in lines]

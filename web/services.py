@@ -11,11 +11,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from pipeline import disposal, filing, holds, lifecycle, review
-from pipeline.access import file_visible, search_filters, visible_document
+from pipeline import disposal, filing, holds, lifecycle, review, transfer
+from pipeline.access import file_visible, search_filters, visible_document, visible_levels
 from pipeline.auth import Actor, Perm
 from pipeline.classify import explain_line
-from pipeline.db.models import DisposalItem, Document, FileAssignment
+from pipeline.db.models import MAX_INT, DisposalItem, Document, FileAssignment, Hold, RecordFile
 from pipeline.di.metadata import sign_off_dicts
 from pipeline.docheader import printed_line
 from pipeline.errors import ConfigError, NotFound, NotPermitted
@@ -53,17 +53,22 @@ class SearchParams:
 
 
 def parse_year(value: str | None) -> int | None:
-    """The year box: empty means no filter; anything but digits is refused."""
+    """The year box: empty means no filter; anything but a year is refused."""
     if value is None or not value.strip():
         return None
-    if not value.strip().isdigit():
-        raise ConfigError(f"a year is a number (ROC 113 or 2024), got {value!r}")
+    if not value.strip().isdecimal() or len(value.strip()) > 4:
+        raise ConfigError(f"a year is ROC 1-999 or 1912-9999, got {value!r}",
+                          code="search.bad_year", value=value.strip()[:20])
     return int(value)
 
 
 def gregorian_year(year: int) -> int:
-    """A year as typed: ROC (``113``) or Gregorian (``2024``)."""
-    return year + ROC_OFFSET if year < 1000 else year
+    """A year as typed: ROC (``113``) or Gregorian (``2024``); 400 outside 1912-9999."""
+    full = year + ROC_OFFSET if 1 <= year < 1000 else year
+    if not ROC_OFFSET < full <= 9999:
+        raise ConfigError(f"a year is ROC 1-999 or 1912-9999, got {year}",
+                          code="search.bad_year", value=str(year)[:20])
+    return full
 
 
 def search_query(params: SearchParams, actor: Actor) -> SearchQuery:
@@ -87,10 +92,10 @@ def hit_documents(session: Session, ids: set[int]) -> dict[int, dict[str, Any]]:
     if not ids:
         return {}
     rows = session.execute(select(Document.id, Document.document_date, Document.division,
-                                  Document.class_code, Document.status)
+                                  Document.class_code, Document.status, Document.record_type)
                            .where(Document.id.in_(ids)))
     return {r.id: {"date": r.document_date, "division": r.division, "class_code": r.class_code,
-                   "status": r.status} for r in rows}
+                   "status": r.status, "record_type": r.record_type} for r in rows}
 
 
 def class_info(schedule: Schedule, code: str | None) -> dict[str, Any] | None:
@@ -132,7 +137,7 @@ def review_items(session: Session, actor: Actor, schedule: Schedule) -> list[dic
         assert doc is not None
         out.append({**item.to_dict(), "original_name": doc.original_name,
                     "division": doc.division, "document_date": doc.document_date,
-                    "why": explain_line(item.explanation),
+                    "why": explain_line(item.explanation), "explanation": item.explanation,
                     "printed_line": printed_line(item.printed),
                     "alternatives": item.explanation.get("alternatives", [])})
     return out
@@ -169,9 +174,10 @@ def reject_item(session: Session, actor: Actor, item: DisposalItem, reason: str,
                 authority_ref: str) -> None:
     """Take an item off the destruction list (its documents return to ``archived``)."""
     if item.status not in disposal.OPEN:
-        raise NotPermitted(f"disposal item {item.id} is {item.status}")
+        raise NotPermitted(f"disposal item {item.id} is {item.status}",
+                           code="disposal.not_open", id=item.id, status=item.status)
     if not reason.strip():
-        raise ConfigError("a rejection needs a reason")
+        raise ConfigError("a rejection needs a reason", code="reason.required")
     ref = f" ({authority_ref.strip()})" if authority_ref.strip() else ""
     disposal.withdraw(session, actor, item, f"rejected: {reason.strip()}{ref}")
 
@@ -181,7 +187,49 @@ def hold_target(session: Session, actor: Actor, scope: HoldScope, target: str) -
     if scope is HoldScope.file:
         return str(filing.find_file(session, target).id)
     if scope is HoldScope.document:
-        if not target.isdigit():
-            raise NotFound(f"no document {target}")
+        if not (target.isdecimal() and int(target) <= MAX_INT):
+            raise NotFound(f"no document {target}", code="document.not_found", id=target)
         return str(visible_document(session, actor, int(target)).id)
     return target
+
+
+def visible_file_numbers(session: Session, actor: Actor) -> set[str]:
+    """Numbers of the files at or below this user's clearance."""
+    files = session.scalars(select(RecordFile).where(
+        RecordFile.confidentiality.in_(visible_levels(actor))))
+    return {f.number for f in files}
+
+
+def _hold_visible(session: Session, actor: Actor, schedule: Schedule, hold: Hold) -> bool:
+    """A hold on a document or file above the user's clearance does not exist for them (its
+    reason and reference, a court case number say, would reveal it); a class hold shows
+    unless the class itself is confidential beyond the clearance."""
+    levels = visible_levels(actor)
+    if hold.scope in (HoldScope.document, HoldScope.file):
+        if not hold.target.isdecimal():
+            return False
+        row = session.get(Document, int(hold.target)) if hold.scope == HoldScope.document \
+            else session.get(RecordFile, int(hold.target))
+        return row is not None and row.confidentiality in levels
+    cls = schedule.get(hold.target) if hold.target in schedule else None
+    level = getattr(cls, "confidentiality", None)
+    return level is None or level in levels
+
+
+def visible_holds(session: Session, actor: Actor, schedule: Schedule,
+                  include_released: bool) -> list[dict[str, Any]]:
+    """``records hold list --json`` rows this user may know of."""
+    rows = holds.all_holds(session) if include_released else holds.active(session)
+    return [holds.hold_dict(h) for h in rows if _hold_visible(session, actor, schedule, h)]
+
+
+def transfer_lists(session: Session, actor: Actor, schedule: Schedule) -> dict[str, Any]:
+    """Ready and blocked files and past transfers, without files above the clearance."""
+    numbers = visible_file_numbers(session, actor)
+    ready, blocked = transfer.candidates(session, schedule)
+    done = [transfer.transfer_dict(session, t) for t in transfer.transfers(session)]
+    return {"ready": [filing.file_dict(session, f) for f in ready if f.number in numbers],
+            "blocked": [b for b in blocked if b["file"] in numbers],
+            "transfers": [t for t in done if not t["files"]
+                          or any(n in numbers for n in t["files"])]}
+

@@ -1,17 +1,16 @@
-"""Poppler through pdf2image and pdftotext: one page rasterised at a time, text layers."""
+"""Poppler's pdftoppm and pdftotext: one page rasterised at a time, text layers."""
 
 from __future__ import annotations
 
-import subprocess
+import io
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pdf2image import convert_from_path
-from pdf2image.exceptions import PDFPageCountError, PDFPopplerTimeoutError, PDFSyntaxError
-from PIL import Image
+from PIL import Image, UnidentifiedImageError
 
-from pipeline.errors import CorruptFile, ExternalProgramError, ExternalProgramTimeout
+from pipeline._exec import child_env, run
+from pipeline.errors import CorruptFile
 
 _NS = "{http://www.w3.org/1999/xhtml}"
 
@@ -26,36 +25,24 @@ class LayerPage:
 
 
 def render_page(path: Path, number: int, dpi: int, timeout: float) -> Image.Image:
-    """Rasterise page ``number`` (1-based) only, in grayscale."""
+    """Rasterise page ``number`` (1-based) only, in grayscale (lossless PNG through a pipe)."""
+    page = str(number)
+    cmd = ["pdftoppm", "-r", str(dpi), "-f", page, "-l", page, "-gray", "-png", str(path)]
+    proc = run(cmd, f"pdftoppm on page {number}", timeout, child_env())
+    if proc.returncode != 0 or not proc.stdout:
+        raise CorruptFile(f"page {number} cannot be rasterised (pdftoppm exit {proc.returncode})")
     try:
-        images = convert_from_path(
-            path,
-            dpi=dpi,
-            first_page=number,
-            last_page=number,
-            grayscale=True,
-            timeout=int(max(1, timeout)),
-        )
-    except PDFPopplerTimeoutError as exc:
-        raise ExternalProgramTimeout(
-            f"pdftoppm timed out after {timeout:.0f} s on page {number}"
-        ) from exc
-    except (PDFSyntaxError, PDFPageCountError) as exc:
+        img = Image.open(io.BytesIO(proc.stdout))
+        img.load()
+    except (UnidentifiedImageError, OSError) as exc:
         raise CorruptFile(f"page {number} cannot be rasterised: {exc}") from exc
-    if not images:
-        raise CorruptFile(f"page {number} cannot be rasterised (poppler produced no image)")
-    return images[0]
+    return img
 
 
 def text_layer(path: Path, timeout: float) -> list[LayerPage]:
     """Every page's text layer (pdftotext -bbox-layout); pages without text have no lines."""
     cmd = ["pdftotext", "-q", "-bbox-layout", str(path), "-"]
-    try:
-        proc = subprocess.run(cmd, capture_output=True, timeout=timeout, check=False)
-    except subprocess.TimeoutExpired as exc:
-        raise ExternalProgramTimeout(f"pdftotext timed out after {timeout:.0f} s") from exc
-    except FileNotFoundError as exc:
-        raise ExternalProgramError("pdftotext (poppler-utils) is not installed") from exc
+    proc = run(cmd, "pdftotext", timeout, child_env())
     if proc.returncode != 0:
         raise CorruptFile(f"pdftotext cannot read the PDF (exit {proc.returncode})")
     return _parse_bbox_layout(proc.stdout)

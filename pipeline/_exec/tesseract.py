@@ -1,37 +1,31 @@
-"""Tesseract through pytesseract: orientation detection and OCR.
+"""Tesseract: orientation detection and OCR, run as a child process per page.
 
-Tesseract is run single-threaded (``OMP_THREAD_LIMIT=1``): several OpenMP
-threads per process slow a machine that already runs one process per core.
+Tesseract is run single-threaded (``OMP_THREAD_LIMIT=1`` in the child's own
+environment): several OpenMP threads per process slow a machine that already runs
+one process per core. The image's resolution is passed with ``--dpi`` because the
+page images we hand over carry the resolution we estimated, not always the file's.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import os
+import re
+import tempfile
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
-import pytesseract
 from PIL import Image
 
-from pipeline.errors import ExternalProgramError, ExternalProgramTimeout
+from pipeline._exec import child_env, failed, run
+from pipeline.errors import ExternalProgramError
+from pipeline.text import Word as Word
 
-# Set before any tesseract child starts; children inherit the environment.
-os.environ.setdefault("OMP_THREAD_LIMIT", "1")
-
-
-@dataclass(frozen=True)
-class Word:
-    """One recognised word and its box in image pixels."""
-
-    text: str
-    left: int
-    top: int
-    width: int
-    height: int
-    conf: float
-    line_key: tuple[int, int, int, int]
+#: OSD gives up on pages with fewer characters; these lines on stderr mean "no answer"
+_NO_ORIENTATION = ("Too few characters", "Invalid resolution")
+#: oldest release with the LSTM engine, TSV output and ``--dpi``
+MIN_VERSION = (4, 1)
 
 
 @dataclass(frozen=True)
@@ -42,59 +36,60 @@ class OcrResult:
     pdf: bytes
 
 
-def _call(what: str, limit: float, fn: object, *args: object, **kwargs: object) -> object:
-    try:
-        return fn(*args, **kwargs)  # type: ignore[operator]
-    except RuntimeError as exc:
-        if "timeout" in str(exc).lower():
-            raise ExternalProgramTimeout(f"tesseract {what} timed out after {limit:.0f} s") from exc
-        raise ExternalProgramError(f"tesseract {what} failed: {exc}") from exc
-    except pytesseract.TesseractError as exc:
-        raise ExternalProgramError(f"tesseract {what} failed: {exc.message.strip()}") from exc
-    except pytesseract.TesseractNotFoundError as exc:
-        raise ExternalProgramError("tesseract is not installed or not on PATH") from exc
+def _env() -> dict[str, str]:
+    return child_env(OMP_THREAD_LIMIT="1")
 
 
-def detect_rotation(image: Image.Image, timeout: float) -> tuple[int, float]:
+@cache
+def version() -> tuple[int, int]:
+    """Tesseract's (major, minor) version, asked once per process."""
+    proc = run(["tesseract", "--version"], "tesseract --version", 30, _env())
+    found = re.search(rb"tesseract v?(\d+)\.(\d+)", proc.stdout + proc.stderr)
+    if proc.returncode != 0 or not found:
+        raise failed("tesseract --version", proc)
+    major, minor = int(found[1]), int(found[2])
+    if (major, minor) < MIN_VERSION:
+        need = ".".join(map(str, MIN_VERSION))
+        raise ExternalProgramError(f"tesseract {major}.{minor} is too old; {need} or newer needed")
+    return major, minor
+
+
+def detect_rotation(image: Image.Image, timeout: float, dpi: int = 150) -> tuple[int, float]:
     """Clockwise rotation (0/90/180/270) that makes the page upright, and its confidence.
 
     A page with too little text for OSD counts as upright with confidence 0.
     """
-    try:
-        out = _call(
-            "orientation detection",
-            timeout,
-            pytesseract.image_to_osd,
-            image,
-            config="--psm 0 -c min_characters_to_try=20",
-            output_type=pytesseract.Output.DICT,
-            timeout=timeout,
-        )
-    except ExternalProgramTimeout:
-        raise
-    except ExternalProgramError as exc:
-        if "Too few characters" in str(exc) or "Invalid resolution" in str(exc):
+    version()
+    buf = io.BytesIO()
+    image.save(buf, format="PNG", dpi=(dpi, dpi))
+    cmd = ["tesseract", "-", "-", "--dpi", str(dpi), "--psm", "0", "-c", "min_characters_to_try=20"]
+    proc = run(cmd, "tesseract orientation detection", timeout, _env(), stdin=buf.getvalue())
+    if proc.returncode != 0:
+        if any(s.encode() in proc.stderr for s in _NO_ORIENTATION):
             return 0, 0.0
-        raise
-    assert isinstance(out, dict)
-    return int(out["rotate"]), float(out["orientation_conf"])
+        raise failed("tesseract orientation detection", proc)
+    return _parse_osd(proc.stdout.decode(errors="replace"))
 
 
-def ocr(image_path: Path, lang: str, timeout: float) -> OcrResult:
+def _parse_osd(out: str) -> tuple[int, float]:
+    rotate = re.search(r"^Rotate:\s*(\d+)", out, re.MULTILINE)
+    conf = re.search(r"^Orientation confidence:\s*([\d.]+)", out, re.MULTILINE)
+    if not rotate or not conf:
+        raise ExternalProgramError(f"tesseract orientation detection gave no answer: {out[:200]!r}")
+    return int(rotate[1]), float(conf[1])
+
+
+def ocr(image_path: Path, lang: str, timeout: float, dpi: int = 300) -> OcrResult:
     """OCR one page image once, returning word boxes (TSV) and a searchable PDF page."""
-    out = _call(
-        "OCR",
-        timeout,
-        pytesseract.run_and_get_multiple_output,
-        str(image_path),
-        extensions=["tsv", "pdf"],
-        lang=lang,
-        timeout=int(max(1, timeout)),
-        return_bytes=True,
-    )
-    assert isinstance(out, list)
-    tsv, pdf = out
-    return OcrResult(parse_tsv(tsv.decode("utf-8", errors="replace")), pdf)
+    version()
+    with tempfile.TemporaryDirectory(prefix="tess-", dir=image_path.parent) as tmp:
+        base = Path(tmp) / "out"
+        cmd = ["tesseract", str(image_path), str(base), "--dpi", str(dpi), "-l", lang, "tsv", "pdf"]
+        proc = run(cmd, "tesseract OCR", timeout, _env())
+        tsv, pdf = base.with_suffix(".tsv"), base.with_suffix(".pdf")
+        if proc.returncode != 0 or not tsv.exists() or not pdf.exists():
+            raise failed("tesseract OCR", proc)
+        return OcrResult(parse_tsv(tsv.read_text("utf-8", errors="replace")), pdf.read_bytes())
 
 
 def parse_tsv(tsv: str) -> list[Word]:
@@ -113,20 +108,23 @@ def parse_tsv(tsv: str) -> list[Word]:
         )
         words.append(
             Word(
-                text,
-                int(row["left"]),
-                int(row["top"]),
-                int(row["width"]),
-                int(row["height"]),
-                float(row["conf"]),
-                key,
+                text=text,
+                left=int(row["left"]),
+                top=int(row["top"]),
+                width=int(row["width"]),
+                height=int(row["height"]),
+                conf=float(row["conf"]),
+                line_key=key,
             )
         )
     return words
 
 
-def available_languages() -> list[str]:
-    """Languages tesseract has data for."""
-    langs = _call("language list", 30, pytesseract.get_languages, config="")
-    assert isinstance(langs, list)
-    return [str(x) for x in langs]
+@cache
+def available_languages() -> tuple[str, ...]:
+    """Languages tesseract has data for (asked once per process)."""
+    proc = run(["tesseract", "--list-langs"], "tesseract --list-langs", 30, _env())
+    if proc.returncode != 0:
+        raise failed("tesseract --list-langs", proc)
+    lines = proc.stdout.decode(errors="replace").splitlines()
+    return tuple(line.strip() for line in lines[1:] if line.strip())

@@ -22,7 +22,15 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+from pipeline.states import State
+
+#: the largest value of an ``Integer`` column (PostgreSQL's int4); ids and numbers above it
+#: cannot exist, and SQLite or PostgreSQL would raise an overflow on them
+MAX_INT = 2**31 - 1
 
 
 def utcnow() -> datetime:
@@ -31,6 +39,21 @@ def utcnow() -> datetime:
 
 class Base(DeclarativeBase):
     """Declarative base of every table."""
+
+
+class StateType(TypeDecorator[State]):
+    """A lifecycle :class:`State` stored as its plain string value (the column stays
+    ``VARCHAR(32)``: no schema change, and SQL written by hand still compares strings)."""
+
+    impl = String(32)
+    cache_ok = True
+
+    def process_bind_param(self, value: State | str | None, dialect: Dialect) -> str | None:
+        # a plain string too: a filter such as ``--status`` compares whatever it was given
+        return None if value is None else str(value)
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> State | None:
+        return None if value is None else State(value)
 
 
 class Batch(Base):
@@ -98,7 +121,7 @@ class Document(Base):
     media_type: Mapped[str] = mapped_column(String(64))
     page_count: Mapped[int] = mapped_column(Integer)
     lang: Mapped[str] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(32), default="captured", index=True)
+    status: Mapped[State] = mapped_column(StateType(), default=State.captured, index=True)
     title: Mapped[str | None] = mapped_column(Text)
     class_code: Mapped[str | None] = mapped_column(String(32), index=True)
     record_type: Mapped[str | None] = mapped_column(String(64), index=True)
@@ -112,6 +135,12 @@ class Document(Base):
     #: 檔號, 保存年限, 密等, 解密條件 as printed on the document (pipeline.docheader.Printed)
     printed: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    #: 解密條件 of a classified document (e.g. "本案公布後解密"), see pipeline.secrecy
+    declassify_condition: Mapped[str | None] = mapped_column(Text)
+    #: the date its 保密期限 ends, when one was set
+    declassify_on: Mapped[date | None] = mapped_column(Date)
+    #: when its classification is next reviewed (檢討)
+    secrecy_review_on: Mapped[date | None] = mapped_column(Date)
 
     pages: Mapped[list[Page]] = relationship(
         back_populates="document", order_by="Page.number", cascade="all, delete-orphan"
@@ -334,6 +363,21 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class LoginThrottle(Base):
+    """Failed log-ins of one account or one client address and its lockout (pipeline.throttle)."""
+
+    __tablename__ = "login_throttle"
+    __table_args__ = (UniqueConstraint("scope", "key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: ``account`` (the name typed) or ``address`` (the client's IP address)
+    scope: Mapped[str] = mapped_column(String(16))
+    key: Mapped[str] = mapped_column(String(128))
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    window_start: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
 class AuthToken(Base):
     """A login session: only the SHA-256 of the random token is stored."""
 
@@ -345,6 +389,32 @@ class AuthToken(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class DisposalList(Base):
+    """A numbered destruction list (銷毀目錄): one batch of due files sent to the archives
+    authority, whose approval letter (文號 and date) is recorded once for the whole list."""
+
+    __tablename__ = "disposal_lists"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: ROC year the list was made in, and its number within that year
+    year: Mapped[int] = mapped_column(Integer)
+    seq: Mapped[int] = mapped_column(Integer)
+    #: open (awaiting the authority) | approved
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    authority_ref: Mapped[str | None] = mapped_column(String(128))
+    approved_on: Mapped[date | None] = mapped_column(Date)
+    approval_recorded_by: Mapped[str | None] = mapped_column(String(64))
+    approval_recorded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (UniqueConstraint("year", "seq", name="uq_disposal_lists_number"),)
+
+    @property
+    def number(self) -> str:
+        return f"{self.year:03d}-{self.seq:03d}"
 
 
 class DisposalItem(Base):
@@ -366,8 +436,14 @@ class DisposalItem(Base):
     executed_by: Mapped[str | None] = mapped_column(String(64))
     executed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     withdrawn_reason: Mapped[str | None] = mapped_column(Text)
+    #: the numbered list (銷毀目錄) the item is on, and its 項次 there
+    list_id: Mapped[int | None] = mapped_column(ForeignKey("disposal_lists.id"), index=True)
+    position: Mapped[int | None] = mapped_column(Integer)
+    #: 監銷人員 at execution: [{"unit": ..., "name": ...}]
+    supervisors: Mapped[list[dict[str, str]] | None] = mapped_column(JSON)
 
     file: Mapped[RecordFile] = relationship()
+    disposal_list: Mapped[DisposalList | None] = relationship()
 
 
 class DisposalApproval(Base):
@@ -511,7 +587,7 @@ class Transfer(Base):
     __tablename__ = "transfers"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    #: exported | confirmed | cancelled
+    #: listed | approved (by the archives authority) | exported | confirmed | cancelled
     status: Mapped[str] = mapped_column(String(16), index=True)
     bag_path: Mapped[str] = mapped_column(Text)
     payload_oxum: Mapped[str | None] = mapped_column(String(64))
@@ -523,6 +599,28 @@ class Transfer(Base):
     confirmed_by: Mapped[str | None] = mapped_column(String(64))
     confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     cancel_reason: Mapped[str | None] = mapped_column(Text)
+    #: the archives authority's approval of the transfer list (移轉目錄), before export
+    authority_ref: Mapped[str | None] = mapped_column(String(128))
+    approved_on: Mapped[date | None] = mapped_column(Date)
+    approval_recorded_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class AppraisalRecord(Base):
+    """An appraisal (鑑定) of a file's value: before a transfer, or when its retention ran out."""
+
+    __tablename__ = "appraisals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    file_id: Mapped[int] = mapped_column(ForeignKey("record_files.id"), index=True)
+    #: transfer (國家檔案移轉辦法 art. 4) | retention (屆期後鑑定)
+    purpose: Mapped[str] = mapped_column(String(16))
+    #: transfer | retain | destroy
+    decision: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(Text)
+    #: the appraisal report (鑑定報告) reference, if one was written
+    report_ref: Mapped[str | None] = mapped_column(String(128))
+    appraised_by: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class TransferItem(Base):
@@ -607,7 +705,7 @@ def _forget_destroyed_content(_mapper: Any, connection: Any, target: Document) -
     """Explanations quote the text (snippets): a destroyed document's quotes go with it."""
     from sqlalchemy import inspect, update
 
-    if target.status != "disposed" or not inspect(target).attrs.status.history.has_changes():
+    if target.status != State.disposed or not inspect(target).attrs.status.history.has_changes():
         return
     connection.execute(
         update(Classification)

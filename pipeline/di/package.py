@@ -4,7 +4,7 @@ A package is a folder as a document system exports it, or a zip of one (often na
 the 文號). Each part is copied write-once into the store (kind ``part``) before anything
 parses it; the document's original is a small JSON manifest naming the parts by hash, so
 the same package is recognised as a duplicate whatever its folder is called. The reading
-copy (``pipeline.di.render``) is stored as kind ``rendition`` and its pages run through
+copy (``pipeline.di.render``) is written to the job's work folder and its pages run through
 the ordinary page step: the DI's pages come with their text, image attachments are OCR'd.
 """
 
@@ -26,10 +26,11 @@ from pipeline.di.render import Attachment, render_reading_copy
 from pipeline.di.sniff import is_zip, xml_role
 from pipeline.di.xmlsafe import read_xml
 from pipeline.errors import CorruptFile, ExternalProgramError, InputFileError, UnsupportedFileType
-from pipeline.ingest import DUPLICATE, QUARANTINED, Job, Outcome, plan, record_blob
+from pipeline.ingest import DUPLICATE, QUARANTINED, Job, Outcome, plan, record_blob, work_dir
 from pipeline.intake import InputFile, sniff
 from pipeline.manifest import ManifestEntry
 from pipeline.pages import PageOptions
+from pipeline.states import State
 from pipeline.store import disk_errors, hash_file
 
 PACKAGE_MEDIA_TYPE = "application/vnd.records.di-package+json"
@@ -228,7 +229,7 @@ def _known(archive: Archive, name: str, sha: str) -> Outcome | None:
         ).first()
     if row is None:
         return None
-    if row.status == "disposed":
+    if row.status == State.disposed:
         reason = f"destroyed under an approved disposal (document {row.id}); not re-ingested"
         return Outcome(name, QUARANTINED, sha, reason)
     return Outcome(name, DUPLICATE, sha, None, row.id)
@@ -238,20 +239,21 @@ def _plan(archive: Archive, item: InputFile, entry: ManifestEntry | None, opts: 
           work: Path, package: Package, manifest: bytes) -> Job:
     (work / "manifest.json").write_bytes(manifest)
     original = archive.store.put(work / "manifest.json", "original")
-    attachments = [Attachment(p.name, p.path, p.media_type) for p in package.parts
-                   if p.role == "attachment" and p.media_type != "application/octet-stream"]
-    with disk_errors(f"cannot write the reading copy of {item.name}"):
-        rendition = render_reading_copy(package.di, package.sign_offs, attachments,
-                                        work / "reading.pdf", opts.dpi)
-    copy = archive.store.put(rendition.path, "rendition")
     with archive.session() as session:
         record_blob(session, original.sha256, "original", original.size, PACKAGE_MEDIA_TYPE,
                     original.relpath)
-        record_blob(session, copy.sha256, "rendition", copy.size, "application/pdf", copy.relpath)
-    base = Job(item.name, str(item.path), original.sha256, original.size, "", original.relpath,
-               0, manifest=entry)
-    planned = plan(archive.store.path(copy.relpath), base, opts)
+    base = Job(name=item.name, source=str(item.path), sha256=original.sha256,
+               size=original.size, relpath=original.relpath, manifest=entry)
+    attachments = [Attachment(p.name, p.path, p.media_type) for p in package.parts
+                   if p.role == "attachment" and p.media_type != "application/octet-stream"]
+    # the reading copy lives in the job's shared work folder: the page step reads it there,
+    # finalize makes the archival copy of it and then removes the folder
+    with disk_errors(f"cannot write the reading copy of {item.name}"):
+        target = work_dir(archive.settings.work_dir, base) / "reading.pdf"
+        rendition = render_reading_copy(package.di, package.sign_offs, attachments, target,
+                                        opts.dpi)
+    planned = plan(rendition.path, base, opts)
     given = {p.number: p for p in rendition.pages}
     layers = {n: lp for n, lp in planned.layer_pages.items() if n not in given}
     return replace(planned, media_type=PACKAGE_MEDIA_TYPE, layer_pages=layers,
-                   given_pages=given, pages_from=copy.relpath)
+                   given_pages=given, pages_from=str(rendition.path))

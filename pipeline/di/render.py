@@ -263,8 +263,9 @@ def _page_result(number: int, rows: list[Placed], dpi: int) -> PageResult:
     ]
     # one text line per paragraph: a phrase wrapped on the page is still found by search
     text = "".join(("" if cont or i == 0 else "\n") + row for i, (row, *_, cont) in enumerate(rows))
-    return PageResult(number, text, SOURCE, None, 0, 0.0, round(PAGE_W * px),
-                      round(PAGE_H * px), dpi, words, None)
+    return PageResult(number=number, text=text, source=SOURCE, confidence=None, rotation=0,
+                      skew=0.0, width=round(PAGE_W * px), height=round(PAGE_H * px), dpi=dpi,
+                      words=words)
 
 
 def _image_page(pdf: FPDF, att: Attachment) -> None:

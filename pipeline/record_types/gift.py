@@ -27,6 +27,8 @@ from pipeline.record_types.parsing import (
     table_rows,
     tidy,
 )
+from pipeline.search.base import CLASSIFIED_LEVELS
+from pipeline.states import State
 
 HOME_AGENCY = "臺南市政府"
 COLUMNS = {
@@ -196,11 +198,11 @@ class GiftsExport(Export):
 
 
 def _open_gift_documents(session: Session, type_name: str) -> Sequence[Document]:
-    """Gift records that may be published: not destroyed, not confidential."""
+    """Gift records that may be published: not destroyed, not classified (密 or above)."""
     return session.scalars(
         select(Document)
-        .where(Document.record_type == type_name, Document.status != "disposed",
-               Document.confidentiality != "confidential")
+        .where(Document.record_type == type_name, Document.status != State.disposed,
+               Document.confidentiality.not_in(CLASSIFIED_LEVELS))
         .order_by(Document.id)
     ).all()
 

@@ -33,7 +33,8 @@ CLASSIFIED = frozenset(LEVELS[:-1])
 _DOC_NUMBER = r"[\u4e00-\u9fff]{1,8}字第\s*\d{5,12}\s*號"
 _TITLE = re.compile(r"^(?P<agency>\S{2,24}?)\s*(?P<form>函|書函|公告|開會通知單)$")
 _MEMO = re.compile(r"^\S{0,2}\s*於\s*(?P<unit>\S{2,24}?(?:處|科|室|局|所|課|組|中心))$")
-_SUBJECT_START = regex.compile(r"^[\s。、.:;|“”\"'`]{0,3}主\s*旨\s*[:：]?\s*(?P<v>.*)$")
+#: a line that starts the subject paragraph (主旨), value in ``v``; OCR noise before it
+SUBJECT_START = regex.compile(r"^[\s。、.:;|“”\"'`]{0,3}主\s*旨\s*[:：]?\s*(?P<v>.*)$")
 _BOUNDARY = re.compile(
     r"^(?:說\s*明|擬\s*辦|依\s*據|公告事項|正本|副本|[一二三四五六七八九十]、|、)"
 )
@@ -178,7 +179,7 @@ def subject(text: str, first: list[str]) -> str | None:
 
 def _subject_start(all_lines: list[str]) -> tuple[int, str] | None:
     for i, line in enumerate(all_lines):
-        if labelled_subject := _SUBJECT_START.match(line):
+        if labelled_subject := SUBJECT_START.match(line):
             return i, labelled_subject["v"]
     # OCR garbled or lost the label but kept its colon: the first such line after the
     # header (受文者 ... 附件), so that a garbled 地址 line is not taken for the subject

@@ -8,29 +8,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from pipeline.text import Word as Word
 from pipeline.text import join_words
-
-
-@dataclass(frozen=True, slots=True)
-class Word:
-    """One OCR word (or text-layer word) with its box in page pixels."""
-
-    text: str
-    left: int
-    top: int
-    width: int
-    height: int
-    conf: float = -1.0
-
-    @property
-    def bottom(self) -> int:
-        return self.top + self.height
-
-    @classmethod
-    def from_row(cls, row: Sequence[Any]) -> Word:
-        """From a ``Page.words`` row: ``[text, left, top, width, height, confidence]``."""
-        conf = float(row[5]) if len(row) > 5 and row[5] is not None else -1.0
-        return cls(str(row[0]), int(row[1]), int(row[2]), int(row[3]), int(row[4]), conf)
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,6 +24,7 @@ from pipeline.record_types.parsing import (
     letter_header_count,
     tidy,
 )
+from pipeline.states import State
 
 LABELS = {
     "equipment": ("設備名稱", "報修設備", "故障設備", "報修項目"),
@@ -121,7 +122,7 @@ def _hours(value: float | None) -> str:
 
 def _tickets(session: Session, type_name: str) -> list[dict[str, Any]]:
     docs = session.scalars(
-        select(Document).where(Document.record_type == type_name, Document.status != "disposed")
+        select(Document).where(Document.record_type == type_name, Document.status != State.disposed)
     ).all()
     return [t for d in docs if (t := _ticket(d)) is not None]
 

@@ -51,7 +51,10 @@ MAX_YAML_NODES = 200_000
 
 Level: TypeAlias = Literal["類", "綱", "目", "節", "項"]
 Disposition: TypeAlias = Literal["national_archive", "agency_permanent", "appraise", "destroy"]
-Confidentiality: TypeAlias = Literal["public", "internal", "confidential"]
+#: the levels of pipeline.search.base.CLEARANCE_LEVELS (restricted 密, confidential 機密,
+#: secret 極機密, top_secret 絕對機密)
+Confidentiality: TypeAlias = Literal["public", "internal", "restricted", "confidential", "secret",
+                                     "top_secret"]
 Retention: TypeAlias = int | Literal["permanent"]
 Loc: TypeAlias = tuple[str | int, ...]
 

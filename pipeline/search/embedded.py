@@ -105,34 +105,46 @@ class EmbeddedSearch:
         """Nothing to deliver: the index committed with the records."""
 
     def search(self, session: Session, query: SearchQuery) -> SearchResult:
+        """Matching pages grouped per document: the best-ranked page gives the snippet."""
         match = match_expression(query.text)
         if not match:
             return SearchResult(0, [])
         where, params = _where(query.filters)
         params.update(match=match, limit=query.limit, offset=query.offset)
-        total = session.execute(text(f"SELECT count(*){_FROM} WHERE {where}"), params).scalar_one()
-        order = (
-            "rank"
-            if query.sort != "date"
-            else "d.document_date IS NULL, d.document_date DESC, rank"
+        matches = (
+            # materialized: bm25() may not be used inside the aggregate below
+            "WITH m AS MATERIALIZED (SELECT p.document_id AS doc, p.number AS num,"
+            f" bm25(page_fts) AS rank{_FROM} WHERE {where})"
         )
+        total = session.execute(
+            text(f"{matches} SELECT count(DISTINCT doc) FROM m"), params
+        ).scalar_one()
+        order = (
+            "best"
+            if query.sort != "date"
+            else "d.document_date IS NULL, d.document_date DESC, best"
+        )
+        # SQLite gives the bare column ``num`` of the row where min(rank) is found
         rows = session.execute(
             text(
-                "SELECT p.document_id, p.number, p.text, bm25(page_fts) AS rank, d.title,"
-                f" d.original_name{_FROM} WHERE {where} ORDER BY {order}"
-                " LIMIT :limit OFFSET :offset"
+                f"{matches} SELECT g.doc, g.num, g.best, g.nums, d.title, d.original_name,"
+                " pg.text FROM (SELECT doc, num, min(rank) AS best, group_concat(num) AS nums"
+                " FROM m GROUP BY doc) g JOIN documents d ON d.id = g.doc"
+                " JOIN pages pg ON pg.document_id = g.doc AND pg.number = g.num"
+                f" ORDER BY {order}, g.doc LIMIT :limit OFFSET :offset"
             ),
             params,
         ).all()
         terms = query_terms(query.text)
         hits = [
             SearchHit(
-                r.document_id,
-                r.number,
-                round(-float(r.rank), 4),
+                r.doc,
+                r.num,
+                round(-float(r.best), 4),
                 highlight(r.text, terms),
                 r.title,
                 r.original_name,
+                tuple(sorted(int(n) for n in str(r.nums).split(","))),
             )
             for r in rows
         ]

@@ -60,8 +60,16 @@ def filter_clauses(filters: SearchFilters) -> list[dict[str, Any]]:
     return clauses
 
 
+#: at most this many matching pages of one document are listed with it
+MAX_PAGES_LISTED = 100
+
+
 def search_body(query: SearchQuery, terms: list[str]) -> dict[str, Any]:
-    """The whole request: query, sort, page, highlight and facet aggregations."""
+    """The whole request: query, sort, page, highlight and facet aggregations.
+
+    The index holds pages; ``collapse`` on the document id turns them into documents
+    (the best page first, its matching pages as inner hits), and the total is the
+    number of distinct documents, counted like the facets count them."""
     return {
         "query": {
             "bool": {
@@ -77,8 +85,16 @@ def search_body(query: SearchQuery, terms: list[str]) -> dict[str, Any]:
         "track_scores": True,
         "_source": _SOURCE,
         "highlight": _highlight(),
-        "aggs": {**{name: _facet(name) for name in FACET_FIELDS},
-                 **{key: _field_facet(key) for key in FIELD_FACETS}},
+        "collapse": {
+            "field": "document_id",
+            "inner_hits": {"name": "pages", "size": MAX_PAGES_LISTED, "_source": ["page"],
+                           "sort": [{"page": "asc"}]},
+        },
+        "aggs": {
+            **{name: _facet(name) for name in FACET_FIELDS},
+            **{key: _field_facet(key) for key in FIELD_FACETS},
+            DOCUMENTS_AGG: _documents(),
+        },
     }
 
 
@@ -99,12 +115,17 @@ def _highlight() -> dict[str, Any]:
     }
 
 
+DOCUMENTS_AGG = "matching_documents"
+
+
+def _documents() -> dict[str, Any]:
+    """Distinct documents (exact up to the threshold, far above what one archive holds of
+    one query's matches in practice)."""
+    return {"cardinality": {"field": "document_id", "precision_threshold": 40000}}
+
+
 def _facet(name: str) -> dict[str, Any]:
-    return {
-        "terms": {"field": name, "size": 100},
-        "aggs": {"documents": {"cardinality": {"field": "document_id",
-                                               "precision_threshold": 40000}}},
-    }
+    return {"terms": {"field": name, "size": 100}, "aggs": {"documents": _documents()}}
 
 
 def _field_facet(key: str) -> dict[str, Any]:
@@ -117,12 +138,14 @@ def _field_facet(key: str) -> dict[str, Any]:
 def read_result(response: dict[str, Any], terms: list[str]) -> SearchResult:
     """Hits with snippets, the exact total and per-facet document counts."""
     hits = [_hit(h, terms) for h in response["hits"]["hits"]]
+    aggs = dict(response.get("aggregations", {}))
+    documents = aggs.pop(DOCUMENTS_AGG, {}).get("value", 0)
     facets = {
         name: {str(b["key"]).removeprefix(f"{name}="): int(b["documents"]["value"])
                for b in agg["buckets"]}
-        for name, agg in response.get("aggregations", {}).items()
+        for name, agg in aggs.items()
     }
-    return SearchResult(int(response["hits"]["total"]["value"]), hits, facets)
+    return SearchResult(int(documents), hits, facets)
 
 
 def _hit(raw: dict[str, Any], terms: list[str]) -> SearchHit:
@@ -134,7 +157,13 @@ def _hit(raw: dict[str, Any], terms: list[str]) -> SearchHit:
         snippet(raw.get("highlight", {}), src.get("text", ""), terms),
         src.get("title"),
         src.get("original_name"),
+        _pages(raw, int(src["page"])),
     )
+
+
+def _pages(raw: dict[str, Any], best: int) -> tuple[int, ...]:
+    inner = raw.get("inner_hits", {}).get("pages", {}).get("hits", {}).get("hits", [])
+    return tuple(sorted({int(h["_source"]["page"]) for h in inner} | {best}))
 
 
 def snippet(fragments: dict[str, list[str]], text: str, terms: list[str]) -> str:

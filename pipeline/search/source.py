@@ -16,9 +16,10 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from pipeline.db.models import Document, Page
+from pipeline.states import State
 
 #: lifecycle states whose documents must not be found by search
-UNSEARCHABLE_STATUSES = ("disposed",)
+UNSEARCHABLE_STATUSES = (State.disposed,)
 
 #: document columns copied onto every page document of a remote index
 DOCUMENT_FIELDS = (

@@ -21,18 +21,18 @@ from pipeline import (
     dashboard,
     destruction,
     disposal,
-    filing,
     holds,
     review,
-    transfer,
     views,
 )
 from pipeline.auth import Perm
 from pipeline.errors import AccessDenied, NotFound
 from pipeline.holds import HoldKind, HoldScope
+from pipeline.search.base import SearchResult, clears
 from web import services
-from web.auth import Unauthenticated
+from web.auth import Unauthenticated, client_address
 from web.context import Ctx, anonymous_ctx, api_ctx
+from web.params import Id, Limit, Offset
 from web.routes.pages import download_response
 
 bearer = HTTPBearer(auto_error=False, description="A login token of the users module")
@@ -85,23 +85,33 @@ class ReleaseBody(BaseModel):
     reason: str
 
 
+class TokenAnswer(BaseModel):
+    token: str
+    token_type: str
+    expires_in: int
+
+
+class Revoked(BaseModel):
+    revoked: bool
+
+
 @router.post("/login", summary="Log in; returns a bearer token")
-def login(request: Request, body: LoginBody) -> Json:
+def login(request: Request, body: LoginBody) -> TokenAnswer:
     ctx = anonymous_ctx(request)
     try:
-        token = auth.login(ctx.archive, body.name, body.password)
+        token = auth.login(ctx.archive, body.name, body.password, client_address(request))
     except AccessDenied as exc:
-        raise Unauthenticated(str(exc)) from None
-    return {"token": token, "token_type": "bearer",
-            "expires_in": int(auth.TOKEN_TTL.total_seconds())}
+        raise Unauthenticated(str(exc), code=exc.code, **exc.params) from None
+    return TokenAnswer(token=token, token_type="bearer",
+                       expires_in=int(auth.TOKEN_TTL.total_seconds()))
 
 
 @router.post("/logout", summary="Revoke the bearer token")
-def logout(ctx: ApiCtx, request: Request) -> Json:
+def logout(ctx: ApiCtx, request: Request) -> Revoked:
     token = request.headers.get("authorization", "").partition(" ")[2].strip()
     with ctx.session() as session:
         auth.revoke(session, token)
-    return {"revoked": True}
+    return Revoked(revoked=True)
 
 
 @router.get("/whoami", summary="Like `records whoami --json`")
@@ -112,22 +122,23 @@ def whoami(ctx: ApiCtx) -> views.WhoAmI:
 @router.get("/search", summary="Like `records search --json`")
 def search(
     ctx: ApiCtx, q: str, class_code: Annotated[str | None, Query(alias="class")] = None,
-    division: str | None = None, year: int | None = None, status: str | None = None,
+    division: str | None = None,
+    year: Annotated[int | None, Query(ge=1, le=9999)] = None, status: str | None = None,
     record_type: Annotated[str | None, Query(alias="type")] = None, sort: str = "relevance",
-    limit: Annotated[int, Query(ge=1, le=100)] = 10, offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Limit = 10, offset: Offset = 0,
     field: Annotated[list[str] | None, Query(description="KEY=VALUE, repeatable")] = None,
-) -> Json:
+) -> SearchResult:
     ctx.user.require(Perm.search)
     params = services.SearchParams(q, class_code, division, year, status, record_type, sort,
                                    limit, offset, tuple(field or []))
     with ctx.session() as session:
         result = ctx.archive.search.search(session, services.search_query(params, ctx.user))
         access.audit_hits(session, ctx.user, {h.document_id for h in result.hits}, "api")
-    return result.to_dict()
+    return result
 
 
 @router.get("/documents/{document_id}", summary="Like `records show --json`")
-def document(ctx: ApiCtx, document_id: int) -> views.DocumentView:
+def document(ctx: ApiCtx, document_id: Id) -> views.DocumentView:
     with ctx.session() as session:
         doc = access.visible_document(session, ctx.user, document_id)
         access.audit_view(session, ctx.user, doc, "metadata and text", "api")
@@ -136,14 +147,14 @@ def document(ctx: ApiCtx, document_id: int) -> views.DocumentView:
 
 @router.get("/documents/{document_id}/history",
             summary="Like `records lifecycle history --json`")
-def history(ctx: ApiCtx, document_id: int) -> views.DocumentHistory:
+def history(ctx: ApiCtx, document_id: Id) -> views.DocumentHistory:
     with ctx.session() as session:
         doc = access.visible_document(session, ctx.user, document_id)
         return views.document_history(session, doc)
 
 
 @router.get("/documents/{document_id}/download/{kind}", summary="original or archival")
-def download(ctx: ApiCtx, document_id: int, kind: str) -> FileResponse:
+def download(ctx: ApiCtx, document_id: Id, kind: str) -> FileResponse:
     if kind not in ("original", "archival"):
         raise NotFound(f"no {kind} download")
     return download_response(ctx, document_id, kind, "api")
@@ -152,7 +163,7 @@ def download(ctx: ApiCtx, document_id: int, kind: str) -> FileResponse:
 @router.get("/status", summary="Like `records status --json` (operators, full clearance)")
 def status(ctx: ApiCtx) -> views.ArchiveStatus:
     if not (ctx.user.can(Perm.ingest) or ctx.user.can(Perm.audit_read)) \
-            or ctx.user.clearance != "confidential":
+            or not clears(ctx.user.clearance, "confidential"):
         raise AccessDenied("the archive status counts every record: operators with full "
                            "clearance only")
     return views.archive_status(ctx.archive)
@@ -173,19 +184,19 @@ def review_list(ctx: ApiCtx) -> Json:
 
 
 @router.post("/review/{document_id}/accept", summary="Like `records review accept`")
-def review_accept(ctx: ApiCtx, document_id: int, body: ReviewBody) -> Json:
+def review_accept(ctx: ApiCtx, document_id: Id, body: ReviewBody) -> views.ReviewDecision:
     with ctx.session() as session:
         doc = services.review_decide(session, ctx.user, ctx.schedule, document_id, None,
                                      body.file, body.reason)
-        return {"id": doc.id, "status": doc.status, "class_code": doc.class_code}
+        return views.ReviewDecision.model_validate(doc)
 
 
 @router.post("/review/{document_id}/correct", summary="Like `records review correct`")
-def review_correct(ctx: ApiCtx, document_id: int, body: CorrectBody) -> Json:
+def review_correct(ctx: ApiCtx, document_id: Id, body: CorrectBody) -> views.ReviewDecision:
     with ctx.session() as session:
         doc = services.review_decide(session, ctx.user, ctx.schedule, document_id,
                                      body.class_code, body.file, body.reason)
-        return {"id": doc.id, "status": doc.status, "class_code": doc.class_code}
+        return views.ReviewDecision.model_validate(doc)
 
 
 @router.get("/disposal/queue", summary="Like `records disposal queue --json`")
@@ -196,27 +207,27 @@ def disposal_queue(ctx: ApiCtx) -> Json:
 
 
 @router.post("/disposal/{item_id}/approve", summary="Like `records disposal approve --json`")
-def disposal_approve(ctx: ApiCtx, item_id: int, body: ApproveBody) -> Json:
+def disposal_approve(ctx: ApiCtx, item_id: Id, body: ApproveBody) -> views.ItemAnswers:
     with ctx.session() as session:
         access.visible_item(session, ctx.user, item_id)
-        item = disposal.approve(session, ctx.user, item_id, body.reason, body.authority_ref)
-        return {"items": [{"id": item.id, "status": item.status}]}
+        item = disposal.approve(session, ctx.user, ctx.schedule, item_id, body.reason,
+                                body.authority_ref)
+        return views.ItemAnswers(items=[views.ItemAnswer.model_validate(item)])
 
 
 @router.post("/disposal/{item_id}/reject", summary="Withdraw an item from the list")
-def disposal_reject(ctx: ApiCtx, item_id: int, body: RejectBody) -> Json:
+def disposal_reject(ctx: ApiCtx, item_id: Id, body: RejectBody) -> views.ItemAnswers:
     with ctx.session() as session:
         item = access.visible_item(session, ctx.user, item_id)
         services.reject_item(session, ctx.user, item, body.reason, body.authority_ref)
-        return {"items": [{"id": item.id, "status": item.status}]}
+        return views.ItemAnswers(items=[views.ItemAnswer.model_validate(item)])
 
 
 @router.get("/holds", summary="Like `records hold list --json`")
 def hold_list(ctx: ApiCtx, all: bool = False) -> Json:
     ctx.user.require(Perm.view_disposal)
     with ctx.session() as session:
-        rows = holds.all_holds(session) if all else holds.active(session)
-        return {"holds": [holds.hold_dict(h) for h in rows]}
+        return {"holds": services.visible_holds(session, ctx.user, ctx.schedule, all)}
 
 
 @router.post("/holds", summary="Like `records hold place --json`")
@@ -229,7 +240,7 @@ def hold_place(ctx: ApiCtx, body: HoldBody) -> Json:
 
 
 @router.post("/holds/{hold_id}/release", summary="Like `records hold release`")
-def hold_release(ctx: ApiCtx, hold_id: int, body: ReleaseBody) -> Json:
+def hold_release(ctx: ApiCtx, hold_id: Id, body: ReleaseBody) -> Json:
     with ctx.session() as session:
         return holds.hold_dict(holds.release(session, ctx.user, hold_id, body.reason))
 
@@ -238,16 +249,15 @@ def hold_release(ctx: ApiCtx, hold_id: int, body: ReleaseBody) -> Json:
 def transfer_candidates(ctx: ApiCtx) -> Json:
     ctx.user.require(Perm.transfer)
     with ctx.session() as session:
-        ready, blocked = transfer.candidates(session)
-        return {"ready": [filing.file_dict(session, f) for f in ready], "blocked": blocked}
+        lists = services.transfer_lists(session, ctx.user, ctx.schedule)
+        return {"ready": lists["ready"], "blocked": lists["blocked"]}
 
 
 @router.get("/transfers", summary="Like `records transfer list`")
 def transfer_list(ctx: ApiCtx) -> Json:
     ctx.user.require(Perm.transfer)
     with ctx.session() as session:
-        return {"transfers": [transfer.transfer_dict(session, t)
-                              for t in transfer.transfers(session)]}
+        return {"transfers": services.transfer_lists(session, ctx.user, ctx.schedule)["transfers"]}
 
 
 @router.get("/audit/log", summary="Like `records audit log --json`")

@@ -12,9 +12,11 @@ from pipeline import access, auth, dashboard
 from pipeline.auth import Perm
 from pipeline.destruction import today
 from pipeline.errors import AccessDenied, NotFound
+from pipeline.states import State
 from web import images, services
 from web.auth import check_csrf, web_login, web_logout
 from web.context import Ctx, anonymous_ctx, page_ctx, url_with
+from web.params import Id, Limit, Offset, PageNo
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
 PageCtx = Annotated[Ctx, Depends(page_ctx)]
@@ -53,8 +55,8 @@ def login_submit(request: Request, name: Annotated[str, Form()],
     ctx = anonymous_ctx(request)
     try:
         web_login(request, ctx.archive, name, password)
-    except AccessDenied:
-        ctx.flash("error", ctx.t("login.failed"))
+    except AccessDenied as exc:
+        ctx.flash("error", ctx.error(exc) if exc.code == "auth.locked" else ctx.t("login.failed"))
         return ctx.redirect(url_with("/login", {"next": _safe_next(next)}))
     return ctx.redirect(_safe_next(next))
 
@@ -71,8 +73,8 @@ def search_page(
     ctx: PageCtx, q: str = "", class_code: Annotated[str | None, Query(alias="class")] = None,
     division: str | None = None, year: str | None = None, status: str | None = None,
     record_type: Annotated[str | None, Query(alias="type")] = None,
-    sort: str = "relevance", limit: Annotated[int, Query(ge=1, le=100)] = 10,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    sort: str = "relevance", limit: Limit = 10,
+    offset: Offset = 0,
     field: Annotated[list[str] | None, Query(description="KEY=VALUE, repeatable")] = None,
 ) -> Response:
     ctx.user.require(Perm.search)
@@ -93,8 +95,8 @@ def search_page(
 
 
 @router.get("/documents/{document_id}")
-def document_page(ctx: PageCtx, document_id: int,
-                  page: Annotated[int, Query(ge=1)] = 1, q: str = "") -> Response:
+def document_page(ctx: PageCtx, document_id: Id,
+                  page: PageNo = 1, q: str = "") -> Response:
     with ctx.session() as session:
         doc = access.visible_document(session, ctx.user, document_id)
         access.audit_view(session, ctx.user, doc, f"page {page}", "web")
@@ -111,10 +113,10 @@ def document_page(ctx: PageCtx, document_id: int,
 
 
 @router.get("/documents/{document_id}/pages/{number}.png")
-def page_image(ctx: PageCtx, document_id: int, number: int) -> FileResponse:
+def page_image(ctx: PageCtx, document_id: Id, number: Id) -> FileResponse:
     with ctx.session() as session:
         doc = access.visible_document(session, ctx.user, document_id)
-        if doc.status == "disposed":
+        if doc.status == State.disposed:
             raise NotFound(f"document {document_id} was destroyed")
         access.audit_view(session, ctx.user, doc, f"image {number}", "web")
         path = images.page_png(ctx.archive.store, ctx.archive.settings.home / "cache", doc,
@@ -123,7 +125,7 @@ def page_image(ctx: PageCtx, document_id: int, number: int) -> FileResponse:
                         headers={"Cache-Control": "private, max-age=3600"})
 
 
-def download_response(ctx: Ctx, document_id: int, kind: str, via: str) -> FileResponse:
+def download_response(ctx: Ctx, document_id: Id, kind: str, via: str) -> FileResponse:
     """The original or archival blob, if this user may download it (404 otherwise)."""
     with ctx.session() as session:
         doc = access.visible_document(session, ctx.user, document_id)
@@ -138,7 +140,7 @@ def download_response(ctx: Ctx, document_id: int, kind: str, via: str) -> FileRe
 
 
 @router.get("/documents/{document_id}/download/{kind}")
-def download(ctx: PageCtx, document_id: int, kind: str) -> FileResponse:
+def download(ctx: PageCtx, document_id: Id, kind: str) -> FileResponse:
     if kind not in ("original", "archival"):
         raise NotFound(f"no {kind} download")
     return download_response(ctx, document_id, kind, "web")

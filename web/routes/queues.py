@@ -10,17 +10,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Query
+from fastapi import APIRouter, Depends, Form
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from pipeline import access, audit, destruction, disposal, filing, holds, transfer
+from pipeline import access, audit, destruction, disposal, holds, transfer
 from pipeline.auth import Perm
 from pipeline.errors import RecordsError
 from pipeline.holds import HoldKind, HoldScope
 from web import services
 from web.auth import check_csrf
 from web.context import Ctx, page_ctx, url_with
+from web.i18n import label
+from web.params import Id, OptionalId
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
 PageCtx = Annotated[Ctx, Depends(page_ctx)]
@@ -33,7 +35,7 @@ def act(ctx: Ctx, back: str, change: Callable[[Session], str | None]) -> Respons
         with ctx.session() as session:
             message = change(session)
     except RecordsError as exc:
-        ctx.flash("error", str(exc))
+        ctx.flash("error", ctx.error(exc))
     else:
         ctx.flash("ok", message or ctx.t("flash.done"))
     return ctx.redirect(back)
@@ -50,7 +52,7 @@ def review_page(ctx: PageCtx) -> Response:
 
 
 @router.post("/review/{document_id}")
-def review_decide(ctx: PageCtx, document_id: int, action: Annotated[str, Form()],
+def review_decide(ctx: PageCtx, document_id: Id, action: Annotated[str, Form()],
                   class_code: Annotated[str, Form()] = "",
                   file_now: Annotated[bool, Form()] = False,
                   reason: Annotated[str, Form()] = "") -> Response:
@@ -60,7 +62,8 @@ def review_decide(ctx: PageCtx, document_id: int, action: Annotated[str, Form()]
     def change(session: Session) -> str:
         doc = services.review_decide(session, ctx.user, ctx.schedule, document_id, code,
                                      file_now, reason.strip())
-        return f"#{doc.id}: {doc.class_code} ({doc.status})"
+        return ctx.t("review.done", id=doc.id, code=doc.class_code,
+                     status=label(ctx.t, "status", doc.status))
 
     return act(ctx, "/review", change)
 
@@ -76,29 +79,30 @@ def disposal_page(ctx: PageCtx) -> Response:
 
 
 @router.post("/disposal/{item_id}/approve")
-def disposal_approve(ctx: PageCtx, item_id: int, reason: Annotated[str, Form()],
+def disposal_approve(ctx: PageCtx, item_id: Id, reason: Annotated[str, Form()],
                      authority_ref: Annotated[str, Form()]) -> Response:
     def change(session: Session) -> str:
         access.visible_item(session, ctx.user, item_id)
-        item = disposal.approve(session, ctx.user, item_id, reason, authority_ref)
-        return f"#{item.id}: {item.status}"
+        item = disposal.approve(session, ctx.user, ctx.schedule, item_id, reason, authority_ref)
+        return ctx.t("disposal.approved_flash", id=item.id,
+                     status=label(ctx.t, "item", item.status))
 
     return act(ctx, "/disposal", change)
 
 
 @router.post("/disposal/{item_id}/reject")
-def disposal_reject(ctx: PageCtx, item_id: int, reason: Annotated[str, Form()],
+def disposal_reject(ctx: PageCtx, item_id: Id, reason: Annotated[str, Form()],
                     authority_ref: Annotated[str, Form()] = "") -> Response:
     def change(session: Session) -> str:
         item = access.visible_item(session, ctx.user, item_id)
         services.reject_item(session, ctx.user, item, reason, authority_ref)
-        return f"#{item.id}: {item.status}"
+        return ctx.t("disposal.done", id=item.id, status=label(ctx.t, "item", item.status))
 
     return act(ctx, "/disposal", change)
 
 
 @router.post("/disposal/{item_id}/comment")
-def disposal_comment(ctx: PageCtx, item_id: int, text: Annotated[str, Form()]) -> Response:
+def disposal_comment(ctx: PageCtx, item_id: Id, text: Annotated[str, Form()]) -> Response:
     def change(session: Session) -> None:
         access.visible_item(session, ctx.user, item_id)
         disposal.comment(session, ctx.user, item_id, text)
@@ -107,7 +111,7 @@ def disposal_comment(ctx: PageCtx, item_id: int, text: Annotated[str, Form()]) -
 
 
 @router.post("/disposal/{item_id}/execute")
-def disposal_execute(ctx: PageCtx, item_id: int,
+def disposal_execute(ctx: PageCtx, item_id: Id,
                      supervisor: Annotated[str, Form()] = "") -> Response:
     """Destruction runs its own transaction and re-checks everything (pipeline.destruction)."""
     try:
@@ -116,9 +120,9 @@ def disposal_execute(ctx: PageCtx, item_id: int,
         result = destruction.execute(ctx.archive, ctx.user, ctx.schedule, item_id,
                                      supervisor.strip() or None)
     except RecordsError as exc:
-        ctx.flash("error", str(exc))
+        ctx.flash("error", ctx.error(exc))
     else:
-        ctx.flash("ok", f"#{item_id}: certificate {result.certificate_id}")
+        ctx.flash("ok", ctx.t("disposal.executed", id=item_id, cert=result.certificate_id))
     return ctx.redirect("/disposal")
 
 
@@ -129,10 +133,9 @@ def disposal_execute(ctx: PageCtx, item_id: int,
 def transfer_page(ctx: PageCtx) -> Response:
     ctx.user.require(Perm.transfer)
     with ctx.session() as session:
-        ready, blocked = transfer.candidates(session)
-        files = [filing.file_dict(session, f) for f in ready]
-        done = [transfer.transfer_dict(session, t) for t in transfer.transfers(session)]
-    return ctx.render("transfer.html", ready=files, blocked=blocked, transfers=done)
+        lists = services.transfer_lists(session, ctx.user, ctx.schedule)
+    return ctx.render("transfer.html", ready=lists["ready"], blocked=lists["blocked"],
+                      transfers=lists["transfers"])
 
 
 @router.post("/transfer/export")
@@ -141,23 +144,25 @@ def transfer_export(ctx: PageCtx) -> Response:
         out = ctx.archive.settings.home / "transfers"
         result = transfer.export(ctx.archive, ctx.user, ctx.schedule, out)
     except RecordsError as exc:
-        ctx.flash("error", str(exc))
+        ctx.flash("error", ctx.error(exc))
     else:
-        ctx.flash("ok", f"transfer {result.transfer_id}: {result.bag}")
+        ctx.flash("ok", ctx.t("transfer.exported_one", id=result.transfer_id,
+                              files=len(getattr(result, "files", []) or [])))
     return ctx.redirect("/transfer")
 
 
 @router.post("/transfer/{transfer_id}/confirm")
-def transfer_confirm(ctx: PageCtx, transfer_id: int,
+def transfer_confirm(ctx: PageCtx, transfer_id: Id,
                      receipt_ref: Annotated[str, Form()]) -> Response:
-    return act(ctx, "/transfer", lambda s: str(
-        transfer.confirm(s, ctx.user, transfer_id, receipt_ref).status))
+    return act(ctx, "/transfer", lambda s: ctx.t("transfer.done", id=transfer_id, status=label(
+        ctx.t, "transfer", transfer.confirm(s, ctx.user, ctx.schedule, transfer_id,
+                                            receipt_ref).status)))
 
 
 @router.post("/transfer/{transfer_id}/cancel")
-def transfer_cancel(ctx: PageCtx, transfer_id: int, reason: Annotated[str, Form()]) -> Response:
-    return act(ctx, "/transfer", lambda s: str(
-        transfer.cancel(s, ctx.user, transfer_id, reason).status))
+def transfer_cancel(ctx: PageCtx, transfer_id: Id, reason: Annotated[str, Form()]) -> Response:
+    return act(ctx, "/transfer", lambda s: ctx.t("transfer.done", id=transfer_id, status=label(
+        ctx.t, "transfer", transfer.cancel(s, ctx.user, transfer_id, reason).status)))
 
 
 # ── holds ────────────────────────────────────────────────────────────────────────────
@@ -167,8 +172,7 @@ def transfer_cancel(ctx: PageCtx, transfer_id: int, reason: Annotated[str, Form(
 def holds_page(ctx: PageCtx, all: bool = False) -> Response:
     ctx.user.require(Perm.view_disposal)
     with ctx.session() as session:
-        rows = holds.all_holds(session) if all else holds.active(session)
-        data = [holds.hold_dict(h) for h in rows]
+        data = services.visible_holds(session, ctx.user, ctx.schedule, all)
     return ctx.render("holds.html", holds=data, show_all=all, kinds=list(HoldKind),
                       scopes=list(HoldScope))
 
@@ -182,14 +186,15 @@ def hold_place(ctx: PageCtx, kind: Annotated[HoldKind, Form()],
         resolved = services.hold_target(session, ctx.user, scope, target.strip())
         hold = holds.place(session, ctx.user, kind, scope, resolved, reason,
                            reference.strip() or None)
-        return f"hold {hold.id}"
+        return ctx.t("holds.placed", id=hold.id)
 
     return act(ctx, "/holds", change)
 
 
 @router.post("/holds/{hold_id}/release")
-def hold_release(ctx: PageCtx, hold_id: int, reason: Annotated[str, Form()]) -> Response:
-    return act(ctx, "/holds", lambda s: f"hold {holds.release(s, ctx.user, hold_id, reason).id}")
+def hold_release(ctx: PageCtx, hold_id: Id, reason: Annotated[str, Form()]) -> Response:
+    return act(ctx, "/holds", lambda s: ctx.t(
+        "holds.released_one", id=holds.release(s, ctx.user, hold_id, reason).id))
 
 
 # ── audit trail ──────────────────────────────────────────────────────────────────────
@@ -197,7 +202,7 @@ def hold_release(ctx: PageCtx, hold_id: int, reason: Annotated[str, Form()]) -> 
 
 @router.get("/audit")
 def audit_page(ctx: PageCtx, target: str = "",
-               before: Annotated[int | None, Query(ge=1)] = None,
+               before: OptionalId = None,
                verify: bool = False) -> Response:
     ctx.user.require(Perm.audit_read)
     with ctx.session() as session:

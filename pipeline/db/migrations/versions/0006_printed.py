@@ -1,7 +1,7 @@
 """printed: 檔號, 保存年限, 密等 and 解密條件 as printed on a document
 
 Revision ID: 0006
-Revises: 0007, 0010 (joins the two heads main has at the time of writing; originally 0004)
+Revises: 0005 (the head of the chain at the time of writing; originally 0004)
 """
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006"
-down_revision = ("0007", "0010")
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
