@@ -54,8 +54,12 @@ def exact(text: str, label: str) -> Example:
 
 def train_model(examples: Sequence[Example], schedule: Schedule,
                 name: str = "trained") -> cm.TrainedModel:
-    """The model of the examples that have a class, plus the schedule's descriptions."""
-    learn = [e for e in examples if e.label is not None]
+    """The model of the examples that have a class, plus the schedule's descriptions.
+
+    Out-of-scope examples are not learnt as a class: their centroid, the mean of unrelated
+    texts, drew long rules of real classes to it. They count as wrong decisions for the
+    calibrator instead."""
+    learn = [e for e in examples if e.label is not None and e.label != cm.OUT_OF_SCOPE]
     return cm.train([e.text for e in learn], [str(e.label) for e in learn],
                     schedule.schedule_id if name == "trained" else name, schedule.version,
                     schedule)

@@ -240,15 +240,14 @@ def calibrated(ctx: Context, parts: _Parts, best: str) -> float:
 
 
 def _out_of_scope(ctx: Context, parts: _Parts, best: str, confidence: float) -> bool:
-    """Below the threshold, with the model's out-of-scope label first, or weak rule
-    evidence for the best class and little likeness to its description: no class fits."""
+    """Below the threshold, with weak rule evidence for the best class and little likeness
+    to its description: no class fits."""
     if confidence >= ctx.threshold:
         return False
-    top = max(parts.probs, key=lambda c: parts.probs[c]) if parts.probs else None
     points = sum(e["score"] for e in parts.evidence.get(best, []))
     weak = points < OUT_OF_SCOPE_POINTS and parts.sims.get(best, 0.0) < OUT_OF_SCOPE_SIMILARITY
     # a text close to confirmed documents of the class is no stranger to the schedule
-    return top == cm.OUT_OF_SCOPE or (weak and parts.probs.get(best, 0.0) < 0.5)
+    return weak and parts.probs.get(best, 0.0) < 0.5
 
 
 def _no_class(ctx: Context, parts: _Parts, text: str) -> Decision:
