@@ -77,8 +77,9 @@ def test_cli_verbose_shows_debug_lines(settings: Settings, restored_logging: Non
 
 
 def test_the_setup_survives_prefects_own(restored_logging: None) -> None:
-    import flows  # noqa: F401  (Prefect's quiet local settings, as the CLI has them)
     from prefect.logging.configuration import setup_logging
+
+    import flows  # noqa: F401  (Prefect's quiet local settings, as the CLI has them)
 
     logs.setup(logging.INFO)
     setup_logging(incremental=False)  # what importing Prefect does
