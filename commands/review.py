@@ -10,6 +10,7 @@ from commands.access import acting_archive
 from commands.common import console, err_console, print_json
 from pipeline import review
 from pipeline.classify import explain_line, schedule_of
+from pipeline.docheader import printed_line
 
 app = typer.Typer()
 review_app = typer.Typer(help="Review uncertain classifications (records officers).",
@@ -27,13 +28,14 @@ def list_items(as_json: bool = typer.Option(False, "--json")) -> None:
         print_json({"items": rows, "hidden": hidden})
         return
     table = Table(title=f"{len(rows)} documents to review")
-    for col in ("id", "title", "proposed class", "confidence", "why"):
-        table.add_column(col)
+    for col in ("id", "title", "printed", "proposed class", "confidence", "why"):
+        table.add_column(col, no_wrap=col == "printed")
     for r in rows:
         proposed = f"{r['class_code']} {r['class_title']}" if r["class_code"] else "-"
         conf = "-" if r["confidence"] is None else f"{r['confidence']:.2f}"
-        table.add_row(str(r["id"]), escape(r["title"] or ""), escape(proposed), conf,
-                      escape(explain_line(r["explanation"])))
+        table.add_row(str(r["id"]), escape(r["title"] or ""), escape(printed_line(r["printed"])),
+                      escape(proposed), conf,
+                      escape(r["reason"] or explain_line(r["explanation"])))
     console.print(table)
     if hidden:
         err_console.print(f"{hidden} more above your clearance")

@@ -1,11 +1,17 @@
-"""The statistical classifier: character n-grams and logistic regression, saved with joblib.
+"""The statistical classifier: character n-gram similarity to confirmed documents and to
+the schedule's class descriptions, saved with joblib.
 
 Chinese is written without spaces, so words are not separated for us; character 1- to
 3-grams (``TfidfVectorizer(analyzer="char")``) need no segmenter and survive OCR errors
-that break a word. Logistic regression fits the log-loss, so its probabilities are usable
-as they are; calibrating them again (``CalibratedClassifierCV``) would need several
-examples of every class for cross-validation, which a review queue does not deliver at
-first. ``class_weight="balanced"`` keeps frequent classes from drowning rare ones.
+that break a word. The text is read as a clerk reads it (:mod:`pipeline.clerk`): the 主旨
+and the body are vectorised apart, the subject weighted higher (:class:`NgramSimilarity`).
+Every leaf class of the schedule is also learnt from its own description (titles and
+keywords), so a class nobody has confirmed a document of yet still has evidence; and the
+description alone gives a similarity score per class (:func:`description_similarity`).
+
+How sure a decision is comes from a separate calibrator fitted on held-out decisions
+(:mod:`pipeline.calibration`), saved in the same file with the auto-filing threshold
+chosen from measured precision.
 
 The saved file holds a format version, the schedule it was trained on and the fitted
 pipeline. Loading one runs pickle, so the file is checked against the SHA-256 recorded in
@@ -18,7 +24,6 @@ import hashlib
 import os
 import re
 import unicodedata
-import warnings
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,21 +32,24 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pipeline.clerk import Views, class_description, views
 from pipeline.errors import ConfigError, IntegrityFailure
 
 if TYPE_CHECKING:
-    from sklearn.pipeline import Pipeline
+    from pipeline.retention.schedule import Schedule
 
 # scikit-learn is imported where it is used: it takes seconds to import, and most
 # ``records`` commands never need it.
 
 #: bump when the saved structure or the text normalisation changes
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 MAX_CHARS = 20_000
-#: inverse regularisation. With few examples per class a strong penalty (C=10) left the
-#: model underconfident (right answers on held-out texts at 0.5-0.86); C=100 gives 0.8-0.98
-#: on the same texts and keeps held-out accuracy (docs/classification.md)
-C = 100.0
+#: softmax temperature turning similarities into probabilities
+TEMPERATURE = 0.05
+#: the 主旨 says what a letter is about: its n-grams count this much more than the body's
+SUBJECT_WEIGHT = 2.0
+#: label of a text that belongs to no class of the schedule (out of scope)
+OUT_OF_SCOPE = "-"
 HELD_OUT = 0.25
 SEED = 13
 TOP_FEATURES = 5
@@ -90,7 +98,7 @@ class Metrics:
 
 @dataclass
 class TrainedModel:
-    pipeline: Pipeline
+    pipeline: NgramSimilarity
     classes: tuple[str, ...]
     n_examples: int
     schedule_id: str
@@ -98,27 +106,156 @@ class TrainedModel:
     trained_at: datetime
     format_version: int = FORMAT_VERSION
     counts: dict[str, int] = field(default_factory=dict)
+    descriptions: Any = None
+    #: P(the decision is right | its evidence), fitted on held-out decisions
+    calibrator: Any = None
+    #: calibrated probability from which documents are filed without review
+    threshold: float | None = None
+    calibration: dict[str, Any] = field(default_factory=dict)
 
 
-def _pipeline() -> Pipeline:
+@dataclass
+class Descriptions:
+    """Each leaf class's description as a tf-idf vector, for similarity to a text."""
+
+    vectorizer: Any
+    matrix: Any
+    codes: tuple[str, ...]
+
+
+def describe(schedule: Schedule) -> tuple[list[Views], list[str], Descriptions]:
+    """The description of every leaf class: as training examples and as vectors."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    leaves = schedule.leaf_classes()
+    items = [class_description(schedule, c) for c in leaves]
+    codes = [c.code for c in leaves]
+    vec = TfidfVectorizer(analyzer="char", ngram_range=(2, 3), sublinear_tf=True,
+                          lowercase=False)
+    matrix = vec.fit_transform([normalize(v.body) for v in items])
+    return items, codes, Descriptions(vec, matrix, tuple(codes))
+
+
+def description_similarity(model: TrainedModel | None, text: str,
+                           schedule: Schedule | None = None) -> dict[str, float]:
+    """Cosine similarity of the text (its subject twice) to each class's description:
+    the model's descriptions, else those of ``schedule`` (no model needed)."""
+    desc = model.descriptions if model is not None else None
+    if desc is None and schedule is not None:
+        desc = _descriptions_of(schedule)
+    if desc is None:
+        return {}
+    v = views(text)
+    row = desc.vectorizer.transform([normalize(v.subject + " " + v.subject + " " + v.body)])
+    sims = (desc.matrix @ row.T).toarray().ravel()
+    return {code: float(x) for code, x in zip(desc.codes, sims, strict=True)}
+
+
+_DESCRIPTIONS: dict[int, tuple[Any, Descriptions]] = {}
+
+
+def _descriptions_of(schedule: Schedule) -> Descriptions:
+    """The schedule's description vectors, made once per loaded schedule."""
+    hit = _DESCRIPTIONS.get(id(schedule))
+    if hit is None or hit[0] is not schedule:
+        hit = (schedule, describe(schedule)[2])
+        _DESCRIPTIONS.clear()  # one schedule is in force at a time
+        _DESCRIPTIONS[id(schedule)] = hit
+    return hit[1]
+
+
+def _char_ngrams() -> Any:
     import numpy as np
     from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import Pipeline
 
-    return Pipeline([
-        ("tfidf", TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True,
-                                  lowercase=False, dtype=np.float64)),
-        ("lr", LogisticRegression(C=C, max_iter=2000, class_weight="balanced")),
-    ])
+    return TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True,
+                           lowercase=False, dtype=np.float64)
 
 
-def _fit(texts: list[str], labels: list[str]) -> Pipeline:
-    with _one_thread(), warnings.catch_warnings():
-        # class codes are labels: many classes with one confirmed document each is normal
-        # early on, not a sign of a regression target as scikit-learn suspects
-        warnings.filterwarnings("ignore", message="The number of unique classes is greater")
-        return _pipeline().fit([normalize(t) for t in texts], labels)
+class NgramSimilarity:
+    """Similarity of a text to the confirmed texts of each class (character n-grams).
+
+    With one to five examples per class, the closeness of a text to a class's examples is
+    a steadier guide than the weights a discriminative model would fit to them, costs no
+    training time, and explains itself: the n-grams shared with the class. The subject and
+    the body are vectorised apart and joined with the subject weighted
+    :data:`SUBJECT_WEIGHT` times; a class's score is the mean of the cosine to its centroid
+    and to its nearest example; probabilities are a softmax of the scores
+    (:data:`TEMPERATURE`). The decision's own calibration comes later
+    (:mod:`pipeline.calibration`).
+    """
+
+    def __init__(self) -> None:
+        self.subject = _char_ngrams()
+        self.body = _char_ngrams()
+        self.classes_: Any = None
+        self.centroids: Any = None
+        self.examples: Any = None
+        self.example_labels: Any = None
+
+    def _matrix(self, items: list[Views], fit: bool = False) -> Any:
+        from scipy.sparse import hstack
+        from sklearn.preprocessing import normalize as l2
+
+        subjects = [normalize(v.subject) for v in items]
+        bodies = [normalize(v.body) for v in items]
+        if fit:
+            self.subject.fit(subjects)
+            self.body.fit(bodies)
+        joined = hstack([SUBJECT_WEIGHT * self.subject.transform(subjects),
+                         self.body.transform(bodies)]).tocsr()
+        return l2(joined)
+
+    def fit(self, items: list[Views], labels: list[str]) -> NgramSimilarity:
+        import numpy as np
+        from sklearn.preprocessing import normalize as l2
+
+        matrix = self._matrix(items, fit=True)
+        self.classes_ = np.array(sorted(set(labels)))
+        self.example_labels = np.array(labels)
+        rows = [np.asarray(matrix[self.example_labels == c].mean(axis=0)).ravel()
+                for c in self.classes_]
+        self.centroids = l2(np.vstack(rows))
+        self.examples = matrix
+        return self
+
+    def scores(self, items: list[Views]) -> Any:
+        import numpy as np
+
+        m = self._matrix(items)
+        centroid = m @ self.centroids.T
+        nearest = (m @ self.examples.T).toarray()
+        best = np.vstack([nearest[:, self.example_labels == c].max(axis=1)
+                          for c in self.classes_]).T
+        return (np.asarray(centroid) + best) / 2
+
+    def predict_proba(self, items: list[Views]) -> Any:
+        import numpy as np
+
+        z = self.scores(items) / TEMPERATURE
+        z = np.exp(z - z.max(axis=1, keepdims=True))
+        return z / z.sum(axis=1, keepdims=True)
+
+    def predict(self, items: list[Views]) -> Any:
+        return self.classes_[self.scores(items).argmax(axis=1)]
+
+    def contributions(self, item: Views, code: str) -> list[tuple[float, str, str]]:
+        """(weight, n-gram, part) the text shares with the class centroid, largest first."""
+        row = self._matrix([item]).tocoo()
+        centroid = self.centroids[list(self.classes_).index(code)]
+        n_subject = len(self.subject.vocabulary_)
+        names = (self.subject.get_feature_names_out(), self.body.get_feature_names_out())
+        out = []
+        for j, v in zip(row.col, row.data, strict=True):
+            part = "subject" if j < n_subject else "body"
+            name = names[0][j] if j < n_subject else names[1][j - n_subject]
+            out.append((float(v) * float(centroid[j]), str(name), part))
+        return sorted(out, reverse=True)
+
+
+def _fit(items: list[Views], labels: list[str]) -> NgramSimilarity:
+    with _one_thread():
+        return NgramSimilarity().fit(items, labels)
 
 
 def _check_examples(labels: list[str]) -> None:
@@ -130,13 +267,18 @@ def _check_examples(labels: list[str]) -> None:
 
 
 def train(texts: list[str], labels: list[str], schedule_id: str,
-          schedule_version: int) -> TrainedModel:
-    """Fit on every example (texts are normalised here)."""
-    _check_examples(labels)
-    pipe = _fit(texts, labels)
+          schedule_version: int, schedule: Schedule | None = None) -> TrainedModel:
+    """Fit on every example (and, given the schedule, on every class's description)."""
+    if schedule is None:
+        _check_examples(labels)
+    items, all_labels, desc = [views(t) for t in texts], list(labels), None
+    if schedule is not None:
+        described, codes, desc = describe(schedule)
+        items, all_labels = items + described, all_labels + codes
+    pipe = _fit(items, all_labels)
     classes = tuple(str(c) for c in pipe.classes_)
     return TrainedModel(pipe, classes, len(texts), schedule_id, schedule_version,
-                        datetime.now(UTC), counts=dict(Counter(labels)))
+                        datetime.now(UTC), counts=dict(Counter(labels)), descriptions=desc)
 
 
 def evaluate(texts: list[str], labels: list[str], seed: int = SEED) -> Metrics:
@@ -157,10 +299,10 @@ def evaluate(texts: list[str], labels: list[str], seed: int = SEED) -> Metrics:
     train_part, test_part = train_test_split(pairs, test_size=n_test, random_state=seed,
                                              stratify=[y for _, y in pairs])
     train_part = list(train_part) + single
-    pipe = _fit([t for t, _ in train_part], [y for _, y in train_part])
+    pipe = _fit([views(t) for t, _ in train_part], [y for _, y in train_part])
     truth = [y for _, y in test_part]
     with _one_thread():
-        predicted = [str(p) for p in pipe.predict([normalize(t) for t, _ in test_part])]
+        predicted = [str(p) for p in pipe.predict([views(t) for t, _ in test_part])]
     return _scores(len(train_part), truth, predicted)
 
 
@@ -175,43 +317,32 @@ def _scores(n_train: int, truth: list[str], predicted: list[str]) -> Metrics:
 def probabilities(model: TrainedModel, text: str) -> dict[str, float]:
     """P(class | text) over the classes the model was trained on."""
     with _one_thread():
-        row = model.pipeline.predict_proba([normalize(text)])[0]
+        row = model.pipeline.predict_proba([views(text)])[0]
     return {code: float(p) for code, p in zip(model.classes, row, strict=True)}
 
 
 def top_features(model: TrainedModel, text: str, code: str,
                  n: int = TOP_FEATURES) -> list[dict[str, Any]]:
-    """The n-grams of ``text`` that pushed hardest toward ``code``: tf-idf value x weight.
+    """The n-grams of ``text`` that brought it closest to ``code``'s documents.
 
     An n-gram overlapping a stronger one already listed (``梯`` or ``電梯`` after ``電``)
     and short non-Chinese n-grams would only repeat or say nothing, so they are left out.
     """
-    tfidf, lr = model.pipeline.named_steps["tfidf"], model.pipeline.named_steps["lr"]
-    norm = normalize(text)
-    row = tfidf.transform([norm]).tocoo()
-    weights = _class_weights(lr, model.classes.index(code))
-    names = tfidf.get_feature_names_out()
-    scored = sorted(((float(v) * float(weights[j]), str(names[j])) for j, v in
-                     zip(row.col, row.data, strict=True)), reverse=True)
-    chosen: list[tuple[float, str]] = []
-    for w, f in scored:
+    v = views(text)
+    chosen: list[tuple[float, str, str]] = []
+    for w, f, part in model.pipeline.contributions(v, code):
         if len(chosen) == n or w <= 0:
             break
-        if _telling(f) and not any(f in g or g in f for _, g in chosen):
-            chosen.append((w, f))
-    return [{"feature": f, "weight": round(w, 4), "snippet": _snippet(norm, f)} for w, f in chosen]
+        if _telling(f) and not any(f in g or g in f for _, g, _ in chosen):
+            chosen.append((w, f, part))
+    norm = normalize(v.subject + "\n" + v.body)
+    return [{"feature": f, "weight": round(w, 4), "part": "主旨" if p == "subject" else "內文",
+             "snippet": _snippet(norm, f)} for w, f, p in chosen]
 
 
 def _telling(feature: str) -> bool:
     stripped = feature.strip()
     return bool(_CJK.search(stripped)) or len(stripped) >= 3
-
-
-def _class_weights(lr: Any, index: int) -> Any:
-    # scikit-learn stores one row for a two-class problem: the weights of classes_[1]
-    if lr.coef_.shape[0] == 1:
-        return lr.coef_[0] if index == 1 else -lr.coef_[0]
-    return lr.coef_[index]
 
 
 def _snippet(text: str, feature: str) -> str:

@@ -34,11 +34,13 @@ from sqlalchemy.orm import Session
 from pipeline import classifier_model as cm
 from pipeline import filing
 from pipeline.auth import Actor, Perm, system_actor
+from pipeline.clerk import subject_of
 from pipeline.db.models import Classification, ClassifierModel, Document, LifecycleEvent
-from pipeline.docheader import DocHeader, Found, mask_form_labels, read_header
+from pipeline.docheader import DocHeader, Found, mask_form_labels, read_header, read_printed
 from pipeline.lifecycle import State, get_document, transition
 from pipeline.record_types import CONFIDENCE_KEY, proposed_class
-from pipeline.retention.matching import STRENGTH_SCALE, Evidence, match_document
+from pipeline.retention.matching import STRENGTH_SCALE, Evidence, EvidenceKind, match_document
+from pipeline.retention.printed import PrintedConstraints, constraints
 from pipeline.retention.schedule import Schedule, load_rules_dir
 from pipeline.settings import Settings
 
@@ -46,7 +48,19 @@ from pipeline.settings import Settings
 CLASSIFIER = system_actor("classifier", Perm.classify)
 #: rule score of a record type's proposal, times the type's own confidence
 RECORD_TYPE_SCORE = 3.0
-MODEL_WEIGHT_MAX = 0.5
+MODEL_WEIGHT_MAX = 0.6
+#: the model's weight with no confirmed document: it knows the class descriptions only
+MODEL_WEIGHT_MIN = 0.3
+#: keywords found in the 主旨 count this much again
+SUBJECT_FACTOR = 1.0
+#: rule points of the printed 檔號's class when the schedule in force has it
+PRINTED_CODE_SCORE = 6.0
+#: below the threshold, with fewer rule points than this for the best class and a lower
+#: similarity to its description than that, no class fits (chosen by inspecting the
+#: development set: in-scope texts mostly have 8+ points or 0.2+ similarity)
+OUT_OF_SCOPE_POINTS = 6.0
+OUT_OF_SCOPE_SIMILARITY = 0.2
+OUT_OF_SCOPE_REASON = "不屬本處檔案類目？沒有類目的規則明確相符，與各類目說明亦不相近"
 #: training examples at which the model gets half of its maximum weight
 MODEL_HALF_WEIGHT_AT = 20
 ALTERNATIVES = 3
@@ -82,9 +96,14 @@ class Decision:
     confidence: float
     method: str
     explanation: dict[str, Any] = field(default_factory=dict)
+    #: why the document must be reviewed whatever its confidence (Traditional Chinese)
+    review_reason: str | None = None
+    #: what the calibrator saw (:func:`decision_features`); not stored
+    features: list[float] = field(default_factory=list, compare=False)
 
     def needs_review(self, threshold: float) -> bool:
-        return self.class_code is None or self.confidence < threshold
+        return (self.class_code is None or self.review_reason is not None
+                or self.confidence < threshold)
 
 
 # ── loading ──────────────────────────────────────────────────────────────────────────
@@ -96,7 +115,9 @@ def load_context(session: Session, settings: Settings) -> Context:
     if row is None:
         return Context(schedule, settings.review_threshold)
     model = _load_model(str(settings.home / row.path), row.sha256)
-    return Context(schedule, settings.review_threshold, model, row.id)
+    # a calibrated model brings the threshold chosen from its measured precision
+    threshold = model.threshold if model.threshold is not None else settings.review_threshold
+    return Context(schedule, threshold, model, row.id)
 
 
 def latest_model(session: Session) -> ClassifierModel | None:
@@ -129,22 +150,148 @@ def document_text(doc: Document) -> str:
 
 
 def decide(text: str, ctx: Context, header: DocHeader | None = None,
-           proposal: Proposal | None = None) -> Decision:
-    """Class, confidence and explanation for a text (and a record type's proposal)."""
+           proposal: Proposal | None = None,
+           printed: dict[str, Any] | None = None, *, explain: bool = True) -> Decision:
+    """Class, confidence and explanation for a text (and a record type's proposal).
+
+    ``printed`` is the document's printed 檔號/保存年限 (read from the text when not given):
+    a class they forbid is never proposed, and a text pointing to one goes to review.
+    """
     header = header or read_header(text)
-    evidence = _rule_evidence(text, ctx.schedule, header)
+    printed = read_printed(text).to_dict() if printed is None else printed
+    limits = constraints(ctx.schedule, printed)
+    evidence = {c: list(ev) for c, ev in _text_evidence(text, ctx.schedule, header).items()}
     if proposal is not None and _is_leaf(ctx.schedule, proposal.code):
         evidence.setdefault(proposal.code, []).append(_proposal_evidence(proposal))
+    if limits.code_in_force and _is_leaf(ctx.schedule, limits.code_in_force):
+        evidence.setdefault(limits.code_in_force, []).append(_printed_evidence(printed))
     rules = rule_confidences({c: sum(e["score"] for e in ev) for c, ev in evidence.items()})
     probs = _model_probabilities(ctx, text)
-    weight = model_weight(ctx.model.n_examples) if ctx.model else 0.0
-    combined = combine(rules, probs, weight)
-    if not combined or max(combined.values()) <= 0:
-        return Decision(None, 0.0, "none", _explain(ctx, header, None, rules, probs, weight, []))
-    best = max(sorted(combined), key=lambda c: combined[c])
-    why = evidence.get(best, []) + _model_evidence(ctx, text, best, probs)
-    return Decision(best, round(combined[best], 4), _method(rules, probs, best),
-                    _explain(ctx, header, best, rules, probs, weight, why, combined))
+    sims = cm.description_similarity(ctx.model, text, ctx.schedule)
+    combined = combine(rules, probs, model_weight(ctx.model.n_examples) if ctx.model else 0.0)
+    allowed = {c: v for c, v in combined.items() if limits.allowed(ctx.schedule, c)}
+    parts = _Parts(rules, probs, sims, combined, evidence, header, limits, explain)
+    if not allowed or max(allowed.values()) <= 0:
+        return _no_class(ctx, parts, text)
+    text_best = max(sorted(combined), key=lambda c: combined[c])
+    best = _nearest_allowed(allowed, text_best)
+    confidence = calibrated(ctx, parts, best)
+    blocked = limits.why_not(ctx.schedule, text_best) if text_best != best else None
+    reason = (f"內文較符合 {text_best}「{ctx.schedule.get(text_best).title.zh_tw}」，但"
+              f"{blocked}；請確認歸入 {best}") if blocked else None
+    if reason is None and _out_of_scope(ctx, parts, best, confidence):
+        return _no_class(ctx, parts, text)
+    return Decision(best, round(confidence, 4), _method(rules, probs, best),
+                    _explain(ctx, parts, best, confidence, reason, text), reason,
+                    decision_features(parts, best))
+
+
+def _nearest_allowed(allowed: dict[str, float], text_best: str) -> str:
+    """The best allowed class; when the text's own best is not allowed, the allowed class
+    closest to it in the schedule (longest common code prefix), as a clerk would look in
+    the same 綱 or 類 first."""
+    if text_best in allowed:
+        return text_best
+    candidates = sorted(c for c, v in allowed.items() if v > 0) or sorted(allowed)
+    return max(candidates, key=lambda c: (_common_prefix(c, text_best) // 2, allowed[c]))
+
+
+def _common_prefix(a: str, b: str) -> int:
+    n = 0
+    while n < min(len(a), len(b)) and a[n] == b[n]:
+        n += 1
+    return n
+
+
+@dataclass(frozen=True)
+class _Parts:
+    """The evidence of one decision, per class."""
+
+    rules: dict[str, float]
+    probs: dict[str, float]
+    sims: dict[str, float]
+    combined: dict[str, float]
+    evidence: dict[str, list[dict[str, Any]]]
+    header: DocHeader
+    limits: PrintedConstraints
+    #: whether to name the model's n-grams (measurements need the decision only)
+    explain: bool = True
+
+
+def decision_features(parts: _Parts, best: str) -> list[float]:
+    """What the calibrator sees of a decision: how strong and how clear its evidence is."""
+    others = sorted((v for c, v in parts.combined.items() if c != best), reverse=True)
+    raw = sum(e["score"] for e in parts.evidence.get(best, []))
+    return [parts.combined.get(best, 0.0), parts.combined.get(best, 0.0) - (others[0] if others
+            else 0.0), parts.rules.get(best, 0.0), math.log1p(raw),
+            parts.probs.get(best, 0.0), parts.probs.get(cm.OUT_OF_SCOPE, 0.0),
+            parts.sims.get(best, 0.0), max(parts.sims.values(), default=0.0),
+            1.0 if parts.limits.code_in_force and best.startswith(parts.limits.code_in_force)
+            else 0.0]
+
+
+def calibrated(ctx: Context, parts: _Parts, best: str) -> float:
+    """P(the class is right): the calibrator's answer, or the combined score without one."""
+    model = ctx.model
+    if model is None or model.calibrator is None:
+        return parts.combined.get(best, 0.0)
+    with cm._one_thread():
+        return float(model.calibrator.predict_proba([decision_features(parts, best)])[0][1])
+
+
+def _out_of_scope(ctx: Context, parts: _Parts, best: str, confidence: float) -> bool:
+    """Below the threshold, with weak rule evidence for the best class and little likeness
+    to its description: no class fits."""
+    if confidence >= ctx.threshold:
+        return False
+    points = sum(e["score"] for e in parts.evidence.get(best, []))
+    weak = points < OUT_OF_SCOPE_POINTS and parts.sims.get(best, 0.0) < OUT_OF_SCOPE_SIMILARITY
+    # a text close to confirmed documents of the class is no stranger to the schedule
+    return weak and parts.probs.get(best, 0.0) < 0.5
+
+
+def _no_class(ctx: Context, parts: _Parts, text: str) -> Decision:
+    return Decision(None, 0.0, "none", _explain(ctx, parts, None, 0.0, OUT_OF_SCOPE_REASON, text),
+                    OUT_OF_SCOPE_REASON)
+
+
+def _text_evidence(text: str, schedule: Schedule,
+                   header: DocHeader) -> dict[str, list[dict[str, Any]]]:
+    """Rule evidence of the text and its subject; the last few are remembered, because
+    measuring decides the same text with many models."""
+    key = (id(schedule), text, header.sender.value if header.sender else None,
+           header.doc_number.value if header.doc_number else None)
+    if (hit := _EVIDENCE_CACHE.get(key)) is not None and hit[0] is schedule:
+        return hit[1]
+    evidence = _rule_evidence(text, schedule, header)
+    _add_subject_evidence(evidence, text, schedule)
+    if len(_EVIDENCE_CACHE) >= EVIDENCE_CACHE_SIZE:
+        _EVIDENCE_CACHE.pop(next(iter(_EVIDENCE_CACHE)))
+    _EVIDENCE_CACHE[key] = (schedule, evidence)
+    return evidence
+
+
+EVIDENCE_CACHE_SIZE = 512
+_EVIDENCE_CACHE: dict[tuple[int, str, str | None, str | None],
+                      tuple[Schedule, dict[str, list[dict[str, Any]]]]] = {}
+
+
+def _add_subject_evidence(evidence: dict[str, list[dict[str, Any]]], text: str,
+                          schedule: Schedule) -> None:
+    """Keywords in the 主旨 count once more: the subject says what the letter is about."""
+    subject = subject_of(mask_form_labels(text))
+    for m in match_document(subject, schedule):
+        for e in m.evidence:
+            if e.kind is EvidenceKind.keyword and e.count:
+                item = _evidence_dict(e, subject)
+                evidence.setdefault(m.code, []).append(
+                    {**item, "kind": "subject", "score": round(e.score * SUBJECT_FACTOR, 3)})
+
+
+def _printed_evidence(printed: dict[str, Any]) -> dict[str, Any]:
+    number = printed.get("file_number")
+    return {"source": "printed", "kind": "file_number", "rule": "檔號", "matched": [number],
+            "count": 1, "score": PRINTED_CODE_SCORE, "snippet": f"檔號：{number}"}
 
 
 def rule_confidences(scores: dict[str, float]) -> dict[str, float]:
@@ -158,18 +305,21 @@ def rule_confidences(scores: dict[str, float]) -> dict[str, float]:
 
 
 def model_weight(n_examples: int) -> float:
-    return MODEL_WEIGHT_MAX * n_examples / (n_examples + MODEL_HALF_WEIGHT_AT)
+    """The model's share of the vote: it grows with confirmed examples, up to
+    :data:`MODEL_WEIGHT_MAX` (the class descriptions give it a voice from the start)."""
+    return MODEL_WEIGHT_MIN + (MODEL_WEIGHT_MAX - MODEL_WEIGHT_MIN) * n_examples / (
+        n_examples + MODEL_HALF_WEIGHT_AT)
 
 
 def combine(rules: dict[str, float], probs: dict[str, float], weight: float) -> dict[str, float]:
-    """Weighted mean of the experts; an expert without an opinion on a class leaves it out."""
+    """Weighted mean of the experts over every class either has an opinion on; with no
+    rule matching at all, the model alone."""
     if not probs:
         return dict(rules)
     if not rules:
-        return dict(probs)
-    codes = set(rules) | set(probs)
-    return {c: rules.get(c, 0.0) if c not in probs
-            else (1 - weight) * rules.get(c, 0.0) + weight * probs[c] for c in codes}
+        return {c: p for c, p in probs.items() if c != cm.OUT_OF_SCOPE}
+    codes = (set(rules) | set(probs)) - {cm.OUT_OF_SCOPE}
+    return {c: (1 - weight) * rules.get(c, 0.0) + weight * probs.get(c, 0.0) for c in codes}
 
 
 def _method(rules: dict[str, float], probs: dict[str, float], best: str) -> str:
@@ -234,23 +384,58 @@ def _model_evidence(ctx: Context, text: str, best: str,
             for f in cm.top_features(ctx.model, text, best)]
 
 
-def _explain(ctx: Context, header: DocHeader, best: str | None, rules: dict[str, float],
-             probs: dict[str, float], weight: float, evidence: list[dict[str, Any]],
-             combined: dict[str, float] | None = None) -> dict[str, Any]:
-    combined = combined or {}
+def _explain(ctx: Context, parts: _Parts, best: str | None, confidence: float,
+             reason: str | None, text: str) -> dict[str, Any]:
+    combined = parts.combined
     others = sorted((c for c in combined if c != best), key=lambda c: (-combined[c], c))
-    return {
+    evidence = parts.evidence.get(best, []) if best else []
+    if best is not None and parts.explain:
+        evidence = evidence + _model_evidence(ctx, text, best, parts.probs)
+    out = {
         "class": _title(ctx.schedule, best),
         "threshold": ctx.threshold,
-        "rule_confidence": round(rules.get(best, 0.0), 4) if best else None,
-        "model_probability": round(probs[best], 4) if best in probs else None,
-        "model_weight": round(weight, 4) if ctx.model else None,
+        "calibrated": bool(ctx.model is not None and ctx.model.calibrator is not None),
+        "rule_confidence": round(parts.rules.get(best, 0.0), 4) if best else None,
+        "model_probability": round(parts.probs[best], 4) if best in parts.probs else None,
+        "description_similarity": round(parts.sims[best], 4) if best in parts.sims else None,
+        "model_weight": round(model_weight(ctx.model.n_examples), 4) if ctx.model else None,
         "evidence": evidence,
-        "alternatives": [_alternative(ctx, c, combined, rules, probs)
-                         for c in others[:ALTERNATIVES]],
-        "header": header.to_dict(),
+        "alternatives": [_alternative(ctx, c, parts) for c in others[:ALTERNATIVES]],
+        "header": parts.header.to_dict(),
+        "printed_notes": list(parts.limits.notes),
         "schedule": f"{ctx.schedule.schedule_id} v{ctx.schedule.version}",
     }
+    out["summary"] = summary(out, best, confidence, reason, ctx.threshold)
+    if reason:
+        out["review_reason"] = reason
+    return out
+
+
+def summary(explanation: dict[str, Any], best: str | None, confidence: float,
+            reason: str | None, threshold: float) -> str:
+    """The decision in one sentence of Traditional Chinese."""
+    if best is None:
+        return reason or OUT_OF_SCOPE_REASON
+    title = explanation["class"]["title"]
+    words = [_evidence_words(e) for e in explanation["evidence"][:3]]
+    because = "、".join(w for w in words if w) or "模型判斷"
+    verdict = (f"送審：{reason}" if reason else
+               f"{'自動歸類' if confidence >= threshold else '送審：信心不足'}"
+               f"（{confidence:.2f}，門檻 {threshold:.2f}）")
+    return f"擬歸 {best}「{title}」，依據{because}。{verdict}"
+
+
+def _evidence_words(e: dict[str, Any]) -> str:
+    source, kind = e.get("source"), e.get("kind")
+    if source == "model":
+        return f"{e.get('part', '內文')}用語「{e['feature']}」"
+    if source == "printed":
+        return f"印記檔號 {e['matched'][0]}"
+    if source == "record_type":
+        return f"文件類型 {e['rule']}"
+    where = {"subject": "主旨", "keyword": "關鍵詞", "regex": "規則", "sender": "發文機關",
+             "doc_number": "文號"}.get(str(kind), str(kind))
+    return f"{where}「{e['rule']}」"
 
 
 def _title(schedule: Schedule, code: str | None) -> dict[str, str] | None:
@@ -259,11 +444,13 @@ def _title(schedule: Schedule, code: str | None) -> dict[str, str] | None:
     return {"code": code, "title": schedule.get(code).title.zh_tw}
 
 
-def _alternative(ctx: Context, code: str, combined: dict[str, float], rules: dict[str, float],
-                 probs: dict[str, float]) -> dict[str, Any]:
+def _alternative(ctx: Context, code: str, parts: _Parts) -> dict[str, Any]:
+    why = parts.limits.why_not(ctx.schedule, code)
     return {"code": code, "title": ctx.schedule.get(code).title.zh_tw,
-            "confidence": round(combined[code], 4), "rule_confidence": round(rules.get(code, 0), 4),
-            "model_probability": round(probs[code], 4) if code in probs else None}
+            "confidence": round(parts.combined[code], 4),
+            "rule_confidence": round(parts.rules.get(code, 0), 4),
+            "model_probability": round(parts.probs[code], 4) if code in parts.probs else None,
+            **({"not_allowed": why} if why else {})}
 
 
 # ── applying a decision ──────────────────────────────────────────────────────────────
@@ -298,7 +485,8 @@ def classify_document(session: Session, ctx: Context, doc: Document,
     header = document_header(doc, text)
     if doc.document_date is None and header.date is not None:
         doc.document_date = header.date.day
-    decision = decide(text, ctx, header, record_type_proposal(doc))
+    doc.printed = read_printed(text).to_dict()
+    decision = decide(text, ctx, header, record_type_proposal(doc), doc.printed)
     if requested_by:
         decision.explanation["requested_by"] = requested_by
     return apply(session, ctx, doc, decision)
@@ -324,7 +512,9 @@ def apply(session: Session, ctx: Context, doc: Document, decision: Decision) -> 
 
 def _reason(decision: Decision, threshold: float) -> str:
     if decision.class_code is None:
-        return "automatic: no rule or model evidence for any class"
+        return f"automatic: {decision.review_reason or OUT_OF_SCOPE_REASON}"
+    if decision.review_reason:
+        return f"automatic ({decision.method}): {decision.review_reason}"
     return (f"automatic ({decision.method}): class {decision.class_code}, confidence "
             f"{decision.confidence:.2f}, threshold {threshold:.2f}")
 

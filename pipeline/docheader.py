@@ -223,3 +223,128 @@ def _mask_security(m: re.Match[str]) -> str:
     if value.strip() in ("", "普通"):
         return " " * len(label) + value
     return "密等：" + " " * (len(label) - 3) + value
+
+
+# ── printed filing values (檔號, 保存年限, 密等, 解密條件) ─────────────────────────────
+
+#: 檔號 年度號/分類號/案次號[/卷次號] as stamped on a letter (``113/060401/1``)
+_FILE_NUMBER = re.compile(
+    r"檔\s*號\s*[:：]?\s*(?P<year>\d{2,3})\s*[/／-]\s*(?P<code>\d{2,10})\s*[/／-]\s*(?P<case>\d{1,6})"
+    r"(?:\s*[/／-]\s*(?P<volume>\d{1,4}))?"
+)
+#: the colon is optional (OCR drops it); the label must start its line or follow the 檔號
+_RETENTION = re.compile(r"保\s*存\s*年\s*限\s*[:：]?\s*(?P<v>永\s*久(?:保\s*存)?|\d{1,2}\s*年)")
+#: the 密等 line; the level is its first word, the rest (in brackets or after a comma) the
+#: condition of declassification
+_SECURITY = re.compile(
+    r"^[ \t\u3000]*(?:密等及解密條件(?:或保密期限)?|密\s*等)[ \t\u3000]*[:：]"
+    r"[ \t\u3000]*(?P<v>[^\n]*)",
+    re.M,
+)
+SECURITY_LEVELS = ("絕對機密", "極機密", "機密", "密", "普通")
+PERMANENT = "permanent"
+Years = int | str
+
+
+@dataclass(frozen=True)
+class Printed:
+    """What the letter itself says about its filing: the values a clerk reads first.
+
+    ``retention`` is a number of years or ``"permanent"``; ``class_code`` is the middle
+    part of the 檔號. Each value keeps the line it was read from.
+    """
+
+    file_number: Found | None = None
+    class_code: str | None = None
+    retention: Years | None = None
+    retention_line: str = ""
+    confidentiality: Found | None = None
+    declassify: Found | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        """The stored and shown form (``records show --json`` → ``printed``)."""
+        return {
+            "file_number": self.file_number.value if self.file_number else None,
+            "retention": self.retention,
+            "confidentiality": self.confidentiality.value if self.confidentiality else None,
+            "declassify": self.declassify.value if self.declassify else None,
+        }
+
+    @property
+    def empty(self) -> bool:
+        return not any(self.to_dict().values())
+
+
+def read_printed(text: str) -> Printed:
+    """檔號, 保存年限, 密等 and 解密條件 from the head of a 公文 (OCR or text layer).
+
+    Only labelled values count: a body sentence "保存年限3年" is no 保存年限 line.
+    """
+    import unicodedata
+
+    norm = unicodedata.normalize("NFKC", text)  # full-width digits and colons, offsets kept
+    number = code = None
+    if m := _FILE_NUMBER.search(norm):
+        parts = [m["year"], m["code"], m["case"]] + ([m["volume"]] if m["volume"] else [])
+        number = Found("/".join(parts), "檔號", _line_at(norm, m.start()))
+        code = m["code"]
+    retention, line = _printed_retention(norm)
+    level, declassify = _printed_security(norm)
+    return Printed(number, code, retention, line, level, declassify)
+
+
+def _printed_retention(text: str) -> tuple[Years | None, str]:
+    for m in _RETENTION.finditer(text):
+        if _line_before(text, m.start()).strip() and "檔號" not in _line_before(text, m.start()):
+            continue  # inside a sentence, not the header's label
+        value = re.sub(r"\s+", "", m["v"])
+        years: Years = PERMANENT if value.startswith("永久") else int(value.rstrip("年"))
+        return years, _line_at(text, m.start())
+    return None, ""
+
+
+def _printed_security(text: str) -> tuple[Found | None, Found | None]:
+    m = _SECURITY.search(text)
+    if m is None:
+        return None, None
+    value = re.sub(r"[ \t\u3000]+", "", m["v"])
+    level = next((lv for lv in SECURITY_LEVELS if value.startswith(lv)), None)
+    if level is None:
+        return None, None
+    line = _line_at(text, m.start("v"))
+    rest = value[len(level):].strip("（）()，,、；;:： ")
+    return Found(level, "密等", line), (Found(rest, "解密條件", line) if rest else None)
+
+
+PRINTED_KEYS = ("file_number", "retention", "confidentiality", "declassify")
+
+
+def printed_values(stored: dict[str, object] | None) -> dict[str, object]:
+    """The four printed values of a document, None where nothing was read."""
+    stored = stored or {}
+    return {key: stored.get(key) for key in PRINTED_KEYS}
+
+
+def printed_line(printed: dict[str, object] | None) -> str:
+    """``檔號 113/010101/5，保存年限 30年，密（本件於…後解密）`` for tables; "" if none."""
+    p = printed_values(printed)
+    parts = []
+    if p["file_number"]:
+        parts.append(f"檔號 {p['file_number']}")
+    if p["retention"] is not None:
+        parts.append(f"保存年限 {retention_words(p['retention'])}")  # type: ignore[arg-type]
+    if p["confidentiality"]:
+        parts.append(str(p["confidentiality"]) + (f"（{p['declassify']}）" if p["declassify"]
+                                                  else ""))
+    return "，".join(parts)
+
+
+def retention_rank(value: Years | None) -> float:
+    """Years as a number to compare; permanent is longer than any term."""
+    if value is None:
+        return 0.0
+    return float("inf") if value == PERMANENT else float(value)
+
+
+def retention_words(value: Years | None) -> str:
+    return "永久" if value == PERMANENT else f"{value}年"

@@ -20,6 +20,7 @@ from pipeline.dates import ROC_OFFSET, add_years, retention_due
 from pipeline.db.models import MAX_INT, Document, FileAssignment, RecordFile, RetentionChange
 from pipeline.errors import ConfigError, NotFound, NotPermitted
 from pipeline.lifecycle import State, get_document, transition
+from pipeline.retention.printed import constraints
 from pipeline.retention.schedule import (
     PERMANENT_TRANSFER_YEARS,
     RetentionClass,
@@ -52,9 +53,15 @@ def item_number(file: RecordFile, assignment: FileAssignment) -> str:
 
 def classify(session: Session, actor: Actor, schedule: Schedule, document_id: int, code: str,
              *, review: bool = False, reason: str = "") -> Document:
-    """Give a document its class: ``classified``, or ``needs_review`` when uncertain."""
+    """Give a document its class: ``classified``, or ``needs_review`` when uncertain.
+
+    A class shorter than the document's printed 保存年限, or other than its printed class
+    code, is refused (:mod:`pipeline.retention.printed`), whoever asks.
+    """
     doc = get_document(session, document_id)
     cls = leaf_class(schedule, code)
+    if why := constraints(schedule, doc.printed).why_not(schedule, code):
+        raise NotPermitted(f"文件 {doc.id} 不得歸入 {code}：{why}")
     target = State.needs_review if review else State.classified
     if doc.status == target and doc.class_code != code:
         actor.require(Perm.classify)

@@ -91,19 +91,32 @@ def case_title(docs: list[Document], fallback: str) -> str:
     return _cut(text, _TITLE_CHARS) or fallback
 
 
-def _content(text: str) -> str:
-    """A letter's content: from 說明 (or 主旨) on, without the lines of its form."""
-    for label in ("說明", "主旨"):
-        if (at := re.search(rf"{label}\s*[:：]", text)) is not None:
-            text = text[at.end():]
-            break
+def _after_subject(text: str, subject: str) -> str | None:
+    """What follows the subject's sentence, when the OCR lost the 說明 label."""
+    at = text.find(subject[:6]) if len(subject) >= 6 else -1
+    if at < 0:
+        return None
+    end = text.find("。", at)
+    return text[end + 1:] if end >= 0 else ""
+
+
+def _content(text: str, subject: str = "") -> str:
+    """A letter's content: from 說明 (or after its subject, or 主旨) on, without the lines of
+    its form (letterhead, 檔號, 保存年限, 速別 ...)."""
+    if (at := re.search(r"說明\s*[:：]", text)) is not None:
+        text = text[at.end():]
+    elif (rest := _after_subject(text, subject)) is not None:
+        text = rest
+    elif (at := re.search(r"主旨\s*[:：]", text)) is not None:
+        text = text[at.end():]
     lines = [ln for ln in text.splitlines() if ln.strip() and not _FORM_LINE.match(ln)]
-    return re.sub(r"\s+", "", "".join(lines))
+    return re.sub(r"\s+", "", "".join(lines)).lstrip("、，,:：;；") or subject
 
 
 def case_summary(docs: list[Document]) -> str:
     """案情摘要: the beginning of each document's content, header lines left out."""
-    parts = [_cut(_content(d.pages[0].text), _SUMMARY_CHARS) if d.pages else "" for d in docs]
+    parts = [_cut(_content(d.pages[0].text, str((d.fields or {}).get("subject") or "")),
+                  _SUMMARY_CHARS) if d.pages else "" for d in docs]
     return "；".join(p for p in parts if p)
 
 

@@ -9,7 +9,7 @@ classifier filed as ``classified`` on its own; filed (archived) documents keep t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -20,6 +20,7 @@ from pipeline import audit, filing
 from pipeline.auth import Actor, Perm
 from pipeline.classify import latest_decision
 from pipeline.db.models import Classification, Document
+from pipeline.docheader import printed_values
 from pipeline.errors import NotFound, NotPermitted
 from pipeline.lifecycle import State, get_document
 from pipeline.retention.schedule import Schedule
@@ -40,11 +41,20 @@ class ReviewItem:
     method: str | None
     decided_at: datetime | None
     explanation: dict[str, Any]
+    #: 檔號, 保存年限, 密等, 解密條件 as printed on the document
+    printed: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def reason(self) -> str | None:
+        """Why it is here, in words: the decision's review reason or its summary."""
+        e = self.explanation
+        return e.get("review_reason") or e.get("summary")
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.document_id, "title": self.title, "class_code": self.class_code,
                 "class_title": self.class_title, "confidence": self.confidence,
                 "method": self.method, "decided_at": self.decided_at,
+                "printed": self.printed, "reason": self.reason,
                 "explanation": self.explanation}
 
 
@@ -68,7 +78,8 @@ def _item(session: Session, schedule: Schedule, doc: Document) -> ReviewItem:
     return ReviewItem(doc.id, doc.title, code,
                       schedule.get(code).title.zh_tw if code and code in schedule else None,
                       last.confidence if last else None, last.method if last else None,
-                      last.decided_at if last else None, last.explanation if last else {})
+                      last.decided_at if last else None, last.explanation if last else {},
+                      printed_values(doc.printed))
 
 
 def _reviewable(session: Session, actor: Actor, document_id: int) -> Document:

@@ -22,9 +22,10 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from pipeline import audit
+from pipeline import audit, calibration
 from pipeline import classifier_model as cm
 from pipeline.auth import Actor, Perm
+from pipeline.calibration import exact
 from pipeline.classify import document_text, schedule_of
 from pipeline.db.models import ClassifierModel, Document, LifecycleEvent, TrainingExample
 from pipeline.errors import ConfigError
@@ -113,18 +114,22 @@ class Retrained:
 
 
 def retrain(session: Session, settings: Settings, actor: Actor) -> Retrained:
-    """Measure on a held-out split, fit on everything, save, record the model (audited)."""
+    """Measure on a held-out split, fit on everything with the schedule's descriptions,
+    calibrate on held-out decisions (:mod:`pipeline.calibration`), save, record the model
+    (audited)."""
     actor.require(Perm.classify)
     schedule = schedule_of(settings.rules_dir)
     data = training_set(session, schedule)
     metrics = cm.evaluate(data.texts, data.labels)
-    model = cm.train(data.texts, data.labels, schedule.schedule_id, schedule.version)
+    examples = [exact(t, y) for t, y in zip(data.texts, data.labels, strict=True)]
+    model = calibration.fit(examples, schedule)
     relpath = MODELS_DIR / f"classifier-{datetime.now(UTC):%Y%m%dT%H%M%S%f}.joblib"
     digest = cm.save(model, settings.home / relpath)
     row = ClassifierModel(
         path=str(relpath), sha256=digest, format_version=cm.FORMAT_VERSION,
         schedule_id=schedule.schedule_id, schedule_version=schedule.version,
-        n_examples=model.n_examples, classes=list(model.classes), metrics=metrics.to_dict(),
+        n_examples=model.n_examples, classes=list(model.classes),
+        metrics={**metrics.to_dict(), "calibration": model.calibration},
         trained_by=actor.name)
     session.add(row)
     session.flush()

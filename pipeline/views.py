@@ -21,6 +21,7 @@ from pipeline.archive import Archive
 from pipeline.auth import Actor
 from pipeline.db.models import AuditEntry, Batch, BatchItem, Document, Page, StoredFile
 from pipeline.di.metadata import part_dicts, sign_off_dicts
+from pipeline.docheader import printed_values
 
 #: a time as ``datetime.isoformat()`` writes it (the CLI's JSON since its first version)
 Timestamp = Annotated[datetime, PlainSerializer(lambda v: v.isoformat(), return_type=str,
@@ -87,6 +88,8 @@ class DocumentView(View):
     document_date: date | None
     #: the record type's typed fields (docs/record-types.md)
     fields: dict[str, Any]
+    #: 檔號, 保存年限, 密等, 解密條件 as printed on the document (docs/classification.md)
+    printed: dict[str, Any]
     sha256: str
     batch_id: int | None
     created_at: Timestamp
@@ -107,7 +110,8 @@ class DocumentView(View):
             class_code=doc.class_code, record_type=doc.record_type,
             confidentiality=doc.confidentiality, division=doc.division, box=doc.box,
             folder=doc.folder, operator=doc.operator, document_date=doc.document_date,
-            fields=doc.fields, sha256=doc.sha256, batch_id=doc.batch_id,
+            fields=doc.fields, printed=printed_values(doc.printed), sha256=doc.sha256,
+            batch_id=doc.batch_id,
             created_at=doc.created_at, original=doc.original.store_path,
             archival=doc.archival.store_path if doc.archival else None,
             archival_validation=_validation(doc),

@@ -52,7 +52,7 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "box-0113-03/folder-01/scan-0017.png": ("repair", "03030101"),
     "box-0113-03/folder-02/scan-0018.png": ("gift", "010301"),
     "box-0113-03/folder-02/scan-0019.jpg": ("staff_eval", "030502"),
-    "box-0113-03/folder-02/scan-0023.png": ("letter", "010501"),
+    "box-0113-03/folder-02/scan-0023.png": ("letter", "010101"),
     "box-0113-03/folder-03/scan-0020.png": ("audit", "050201"),
     "box-0113-03/folder-03/scan-0021.jpg": ("safety_drill", "040302"),
     "box-0113-03/folder-03/scan-0022.pdf": ("energy", "040401"),

@@ -133,6 +133,8 @@ CLI: dict[str, Cmd] = {
     "user disable": Cmd(("victim",), Perm.manage_users),
     "user enable": Cmd(("victim",), Perm.manage_users),
     "user list": Cmd((), Perm.manage_users),
+    "user lockouts": Cmd((), Perm.manage_users),
+    "user unlock": Cmd(("victim",), Perm.manage_users),
     "whoami": Cmd((), None),
 }
 #: commands the matrix does not run, and why
@@ -237,7 +239,8 @@ def run_as(
         monkeypatch.setenv("RECORDS_TOKEN", template.tokens[actor])
     codes = {}
     for cmd, spec in commands.items():
-        result = runner.invoke(cli_app, _argv(cmd, spec, template.ids, tmp), input="password123\n")
+        result = runner.invoke(cli_app, _argv(cmd, spec, template.ids, tmp),
+                               input="password 123 456\n")
         assert result.exit_code not in (ExitCode.internal, ExitCode.usage), (cmd, result.output)
         codes[cmd] = result.exit_code
     return codes

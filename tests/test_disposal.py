@@ -475,3 +475,12 @@ def test_withdrawn_item_returns_to_archived(lc_archive: Archive, schedule: Sched
     assert cli("disposal", "withdraw", str(item), "--reason", "檔管局未同意").exit_code == 0
     assert status_of(lc_archive, doc_id) == "archived"
     assert cli("disposal", "approve", str(item), "--reason", "x").exit_code == 7
+
+
+def test_case_summary_skips_a_garbled_letterhead_when_the_ocr_lost_the_label() -> None:
+    ocr = ("臺南市政府函\nFRRA:BEF:普通件:\n為提升公文處理效率,請各機關確實依「臺南市政府公文處理"
+           "時效管制要點」辦理公JN文稽催,請查照。\n、經統計本府105年1月至8月逾期公文")
+    subject = "為提升公文處理效率，請各機關確實依「臺南市政府公文處理時效管制要點」辦理公文稽催"
+    assert reports._content(ocr, subject) == "經統計本府105年1月至8月逾期公文"
+    short = reports._content("臺南市政府函\n主旨：公文稽催，請查照。", "公文稽催")
+    assert short == "公文稽催，請查照。"

@@ -151,10 +151,10 @@ def test_retrain_learns_from_corrections(cl_archive: Archive) -> None:
     models = list((cl_archive.settings.home / "models").glob("classifier-*.joblib"))
     assert len(models) == 1
 
-    # ingest uses the saved model from now on
+    # ingest uses the saved model from now on: it proposes the corrected class (whether
+    # it files by itself depends on the confidence; ten examples are too few to calibrate)
     later = add_document(cl_archive, phone_text(9))
-    assert (_doc(cl_archive, later).status, _doc(cl_archive, later).class_code) == (
-        "classified", "030302")
+    assert _doc(cl_archive, later).class_code == "030302"
 
 
 def test_classify_again_leaves_confirmed_classes_alone(cl_archive: Archive) -> None:

@@ -150,6 +150,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "review.why": ("依據", "why"),
     "review.proposed": ("系統建議", "Proposed class"),
     "review.alternatives": ("其他可能", "Alternatives"),
+    "review.printed": ("公文印記", "Printed on the document"),
+    "review.reason": ("送審原因", "Why it is here"),
     "review.empty": ("沒有待審核的檔案。", "Nothing awaits review."),
     "disposal.title": ("銷毀目錄", "Destruction list"),
     "disposal.approve": ("核准銷毀", "Approve destruction"),

@@ -17,6 +17,7 @@ from pipeline.auth import Actor, Perm
 from pipeline.classify import explain_line
 from pipeline.db.models import MAX_INT, DisposalItem, Document, FileAssignment, Hold, RecordFile
 from pipeline.di.metadata import sign_off_dicts
+from pipeline.docheader import printed_line
 from pipeline.errors import ConfigError, NotFound, NotPermitted
 from pipeline.holds import HoldScope
 from pipeline.retention.schedule import Schedule
@@ -137,6 +138,7 @@ def review_items(session: Session, actor: Actor, schedule: Schedule) -> list[dic
         out.append({**item.to_dict(), "original_name": doc.original_name,
                     "division": doc.division, "document_date": doc.document_date,
                     "why": explain_line(item.explanation), "explanation": item.explanation,
+                    "printed_line": printed_line(item.printed),
                     "alternatives": item.explanation.get("alternatives", [])})
     return out
 

@@ -132,6 +132,8 @@ class Document(Base):
     operator: Mapped[str | None] = mapped_column(String(64))
     document_date: Mapped[date | None] = mapped_column(Date)
     fields: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    #: 檔號, 保存年限, 密等, 解密條件 as printed on the document (pipeline.docheader.Printed)
+    printed: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     #: 解密條件 of a classified document (e.g. "本案公布後解密"), see pipeline.secrecy
     declassify_condition: Mapped[str | None] = mapped_column(Text)

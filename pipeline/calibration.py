@@ -1,0 +1,131 @@
+"""Probabilities that mean what they say, and an auto-filing threshold chosen from them.
+
+The combined score of :func:`pipeline.classify.decide` ranks classes well but is not a
+probability: 0.6 may be right nine times in ten for a letter with three keywords in its
+主旨, and one time in two for a press release. So the classifier is run on examples it was
+not trained on (k-fold over the training data), each decision is described by a few
+numbers (:func:`pipeline.classify.decision_features`: combined score, margin over the
+runner-up, rule confidence and evidence, model probability, similarity to the class
+description, agreement with the printed 檔號) and marked right or wrong; a logistic
+regression on these (Platt scaling, as scikit-learn's ``CalibratedClassifierCV`` does
+with ``method="sigmoid"``) then gives P(right | evidence). The threshold is the lowest
+probability at which the held-out decisions above it were at least
+:data:`TARGET_PRECISION` right, measured on probabilities the calibrator gave to
+decisions it was not fitted on. Nothing here sees a test document: the evaluation
+(``tests/classify_eval.py``) calls :func:`fit` on its training folds only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pipeline import classifier_model as cm
+from pipeline.classify import Context, Decision, decide
+from pipeline.retention.schedule import Schedule
+
+#: share of automatically filed documents that must be right, measured before filing any
+TARGET_PRECISION = 0.96
+FOLDS = 5
+#: below this many held-out decisions (or without right and wrong ones) nothing is fitted
+MIN_DECISIONS = 20
+#: and at least this many right and wrong ones (each fold of the calibrator needs both)
+MIN_EACH = 3
+SEED = 13
+
+
+@dataclass(frozen=True)
+class Example:
+    """A text, the class to learn from it (None: learn nothing, e.g. only its division
+    is known; :data:`pipeline.classifier_model.OUT_OF_SCOPE`: no class fits) and a judge
+    of proposed classes."""
+
+    text: str
+    label: str | None
+    accepts: Callable[[str | None], bool]
+
+
+def exact(text: str, label: str) -> Example:
+    """An example whose right answer is its class (out of scope: no class at all)."""
+    return Example(text, label, lambda code: code == label if label != cm.OUT_OF_SCOPE
+                   else code is None)
+
+
+def train_model(examples: Sequence[Example], schedule: Schedule,
+                name: str = "trained") -> cm.TrainedModel:
+    """The model of the examples that have a class, plus the schedule's descriptions.
+
+    Out-of-scope examples are not learnt as a class: their centroid, the mean of unrelated
+    texts, drew long rules of real classes to it. They count as wrong decisions for the
+    calibrator instead."""
+    learn = [e for e in examples if e.label is not None and e.label != cm.OUT_OF_SCOPE]
+    return cm.train([e.text for e in learn], [str(e.label) for e in learn],
+                    schedule.schedule_id if name == "trained" else name, schedule.version,
+                    schedule)
+
+
+def held_out_decisions(examples: Sequence[Example], schedule: Schedule, folds: int = FOLDS,
+                       seed: int = SEED) -> list[tuple[Example, Decision]]:
+    """Each example decided by a model trained on the other folds (uncalibrated)."""
+    from sklearn.model_selection import KFold
+
+    out: list[tuple[Example, Decision]] = []
+    splitter = KFold(n_splits=min(folds, len(examples)), shuffle=True, random_state=seed)
+    for train_idx, test_idx in splitter.split(list(examples)):
+        model = train_model([examples[i] for i in train_idx], schedule, "fold")
+        ctx = Context(schedule, 1.0, model)
+        out += [(examples[i], decide(examples[i].text, ctx, explain=False)) for i in test_idx]
+    return out
+
+
+def fit(examples: Sequence[Example], schedule: Schedule, *, folds: int = FOLDS,
+        target: float = TARGET_PRECISION, seed: int = SEED) -> cm.TrainedModel:
+    """Train on every example, with a calibrator and threshold from held-out decisions."""
+    decided = [(e, d) for e, d in held_out_decisions(examples, schedule, folds, seed)
+               if d.class_code is not None]
+    model = train_model(examples, schedule)
+    X = [d.features for _, d in decided]
+    y = [int(e.accepts(d.class_code)) for e, d in decided]
+    if len(y) < MIN_DECISIONS or min(y.count(0), y.count(1)) < MIN_EACH:
+        model.calibration = {"decisions": len(y), "right": sum(y),
+                             "note": "too few held-out decisions, right and wrong"}
+        return model
+    model.calibrator = _calibrator().fit(X, y)
+    probs = _held_out_probabilities(X, y, seed)
+    model.threshold = choose_threshold(probs, y, target)
+    model.calibration = {"decisions": len(y), "right": sum(y), "target_precision": target,
+                         "threshold": model.threshold}
+    return model
+
+
+def _calibrator() -> Any:
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    return make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=1000))
+
+
+def _held_out_probabilities(X: list[list[float]], y: list[int], seed: int) -> list[float]:
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+    k = min(FOLDS, y.count(0), y.count(1))
+    cv = StratifiedKFold(n_splits=k, shuffle=True, random_state=seed)
+    return [float(p) for p in cross_val_predict(_calibrator(), X, y, cv=cv,
+                                                method="predict_proba")[:, 1]]
+
+
+def choose_threshold(probs: Sequence[float], right: Sequence[int], target: float) -> float:
+    """The lowest probability whose decisions at or above it are ``target`` right.
+
+    Never below 0.5 (a coin toss is no reason to file), 1.0 (file nothing by itself) if
+    no cut reaches the target.
+    """
+    pairs = sorted(zip(probs, right, strict=True), reverse=True)
+    best, hits = 1.0, 0
+    for n, (p, ok) in enumerate(pairs, start=1):
+        hits += ok
+        if hits / n >= target and p >= 0.5:
+            best = p
+    return round(best, 4)

@@ -1,0 +1,82 @@
+"""What a filing clerk reads before choosing a class: the parts of a 公文 and the schedule.
+
+A clerk reads the 主旨 first (it says what the letter is about; 說明 gives background
+and often cites other matters), notes what kind of document it is (函, 簽, 公告, 會議紀錄,
+a rule, a press release, questions and answers), who sent it, and compares it with the
+titles and keywords of the schedule's classes. This module turns a text into those
+views (:class:`Views`) and a class into its description (:func:`class_description`), so
+that the model can weigh them separately. Pure functions of the text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from pipeline.docheader import mask_form_labels
+from pipeline.retention.schedule import RetentionClass, Schedule
+
+#: characters of the body the model reads (a long annex adds noise, not topic)
+BODY_CHARS = 3000
+#: without a 主旨, the title-like head of the text stands in for it
+HEAD_CHARS = 80
+
+_SUBJECT = re.compile(r"(?:^|\n)[\s。、.:;|]{0,3}(?:主\s*旨|旨)\s*[:：]\s*(?P<v>.+?)"
+                      r"(?=\n\s*(?:說\s*明|公告事項|擬\s*辦|依\s*據|正本|副本)|\n\s*\n|\Z)", re.S)
+_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("會議紀錄", re.compile(r"會議紀錄|會議記錄|開會時間|主\s*席\s*[:：]|決\s*議\s*[:：]")),
+    ("簽", re.compile(r"^\s*簽\s*(?:稿\s*)?於|^\s*擬\s*辦\s*[:：]?|敬陳", re.M)),
+    ("公告", re.compile(r"^\S{0,24}\s*公告\s*$|公告事項|^\s*公告\s*[:：]", re.M)),
+    ("函", re.compile(r"^\S{0,24}\s*(?:函|書函)\s*$|受文者\s*[:：]|^\s*主\s*旨\s*[:：]", re.M)),
+    ("問答", re.compile(r"Q\s*\d|問\s*[:：]|答\s*[:：]|Ans\s*[:：]|常見問題|問與答")),
+    ("規定", re.compile(r"法規名稱|(?:要點|辦法|規則|須知|規定|作業程序|手冊|準則|細則)"
+                      r"|^第\s*[0-9一二三四五六七八九十]+\s*[條點]", re.M)),
+    ("新聞稿", re.compile(r"新聞稿|記者|今\s*[（(]\d{1,2}[)）]\s*日|表示，")),
+    ("表單", re.compile(r"^\S{2,24}(?:單|表|登記簿|紀錄表)\s*$", re.M)),
+)
+
+
+@dataclass(frozen=True)
+class Views:
+    """The parts of a text the model weighs separately."""
+
+    subject: str
+    body: str
+    kind: str
+
+
+def document_kind(text: str) -> str:
+    """函 / 簽 / 公告 / 會議紀錄 / 問答 / 規定 / 新聞稿 / 表單, or 其他 (first that fits)."""
+    head = text[:600]
+    for kind, pattern in _KINDS:
+        if pattern.search(head):
+            return kind
+    return "其他"
+
+
+def subject_of(text: str) -> str:
+    """The 主旨 paragraph; without one, the head of the text (a rule's or notice's title)."""
+    if m := _SUBJECT.search(text):
+        return " ".join(m["v"].split())[:300]
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    return " ".join(lines[:2])[:HEAD_CHARS]
+
+
+def views(text: str) -> Views:
+    """Subject, body (form labels blanked: they are on every letter) and kind."""
+    masked = mask_form_labels(text)
+    return Views(subject_of(masked), masked[:BODY_CHARS], document_kind(text))
+
+
+def class_description(schedule: Schedule, cls: RetentionClass) -> Views:
+    """A class as text: its titles from the 類 down, its keywords (heavier ones repeated),
+    and its scope note if the schedule has one. The evidence for a class with few or no
+    confirmed documents."""
+    titles = [a.title.zh_tw for a in schedule.ancestors(cls.code)] + [cls.title.zh_tw]
+    words: list[str] = []
+    if cls.match is not None:
+        for k in cls.match.keywords:
+            words += [k.word] * max(1, round(k.weight))
+    scope = getattr(cls, "scope", None) or getattr(cls, "description", None)
+    body = "；".join([*titles, *words] + ([str(scope)] if scope else []))
+    return Views(cls.title.zh_tw + "；" + "；".join(words[:6]), body, "類目說明")

@@ -1,0 +1,124 @@
+"""The clerk's evidence: 主旨 over 說明, document kind, class descriptions, calibrated
+decisions with a threshold from measured precision, out of scope as an answer, and the
+mapping of the development set (no ../shared needed)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipeline import calibration
+from pipeline import classifier_model as cm
+from pipeline.calibration import choose_threshold, exact
+from pipeline.classify import OUT_OF_SCOPE_REASON, Context, decide, schedule_of
+from pipeline.clerk import document_kind, subject_of, views
+from pipeline.retention.schedule import Schedule
+from pipeline.settings import REPO_RULES_DIR
+from tests import real_text_labels as rl
+from tests.classify_support import EXPECTED, GROUND_TRUTH, sample_text
+
+DENGUE = ("巡、倒、清、刷，不幫病媒蚊養家！颱風豪雨後產生大量積水容器，導致病媒蚊孳生機會大幅增加，"
+          "大雨過後為登革熱防治關鍵期，請民眾落實孳生源清除，住家前後環境巡查倒除積水。")
+
+
+UNRELATED = (DENGUE, "春節連假安平老街觀光人潮眾多，觀光旅遊局推出文化導覽活動。",
+             "農業部公告颱風造成香瓜及水稻秧苗受損，農民可申請現金救助。",
+             "戶政事務所延長夜間服務時間，民眾可辦理戶籍登記及身分證換發。",
+             "衛生局提醒民眾接種流感疫苗，並注意手部衛生與咳嗽禮節。",
+             "區公所辦理社區運動會，歡迎里民踴躍報名參加各項趣味競賽。")
+
+
+@pytest.fixture(scope="module")
+def schedule() -> Schedule:
+    return schedule_of(REPO_RULES_DIR)
+
+
+@pytest.fixture(scope="module")
+def described(schedule: Schedule) -> cm.TrainedModel:
+    """A model of the class descriptions only: no confirmed document yet."""
+    return cm.train([], [], schedule.schedule_id, schedule.version, schedule)
+
+
+def test_the_subject_and_the_kind_of_a_letter_are_read() -> None:
+    letter = ("臺南市政府 函\n受文者：本府各機關\n主旨：請加強公文稽催，請查照。\n"
+              "說明：\n一、依規定辦理。")
+    assert subject_of(letter) == "請加強公文稽催，請查照。"
+    assert document_kind(letter) == "函"
+    assert document_kind("簽 於秘書處總務科\n主旨：擬辦理消防演練。") == "簽"
+    assert document_kind("法規名稱：臺中市公務機關聯合辦公大樓管理要點\n一、為管理…") == "規定"
+    assert document_kind("第一次業務會議紀錄\n開會時間：113年5月1日") == "會議紀錄"
+    rule = "臺中市公務機關聯合辦公大樓管理要點\n一、臺中市政府為管理辦公大樓。"
+    assert views(rule).subject.startswith("臺中市公務機關聯合辦公大樓管理要點")
+
+
+def test_the_subject_decides_over_the_body(schedule: Schedule) -> None:
+    text = ("主旨：本處公務車輛調派及使用情形，請查照。\n"
+            "說明：一、另案檔案銷毀及檔案移轉作業另行通知。")
+    d = decide(text, Context(schedule, 0.6))
+    assert d.class_code == "030201"
+    assert any(e["kind"] == "subject" for e in d.explanation["evidence"])
+
+
+def test_a_class_without_examples_is_found_by_its_description(
+        schedule: Schedule, described: cm.TrainedModel) -> None:
+    sims = cm.description_similarity(described, "主旨：檢送本府姊妹市締結協定書草案，請查照。")
+    assert max(sims, key=lambda c: sims[c]) == "010502"
+    probs = cm.probabilities(described, "主旨：職務宿舍配借及收回作業，請查照。")
+    assert max(probs, key=lambda c: probs[c]) == "0405"
+
+
+def test_out_of_scope_is_said_not_forced_into_the_nearest_class(
+        schedule: Schedule, described: cm.TrainedModel) -> None:
+    d = decide(UNRELATED[1], Context(schedule, 0.6, described))  # a tourism notice
+    assert d.class_code is None and d.review_reason == OUT_OF_SCOPE_REASON
+    assert "不屬本處檔案類目？" in d.explanation["summary"]
+    assert d.needs_review(0.0)
+
+
+def test_the_threshold_is_the_lowest_with_the_target_precision() -> None:
+    probs = [0.99, 0.95, 0.9, 0.8, 0.7, 0.6, 0.4]
+    right = [1, 1, 1, 1, 0, 1, 0]
+    assert choose_threshold(probs, right, 0.8) == 0.6  # 5 of 6 right at or above 0.6
+    assert choose_threshold(probs, right, 0.95) == 0.8
+    assert choose_threshold([0.9, 0.8], [0, 0], 0.95) == 1.0  # nothing reaches it
+    assert choose_threshold([0.45, 0.4], [1, 1], 0.95) == 1.0  # never below 0.5
+
+
+def test_calibrated_confidence_separates_right_from_wrong(schedule: Schedule) -> None:
+    examples = [exact(sample_text(e), EXPECTED[e["file"]][1]) for e in GROUND_TRUTH]
+    examples += [exact(t, cm.OUT_OF_SCOPE) for t in UNRELATED]
+    model = calibration.fit(examples, schedule)
+    assert model.calibrator is not None and model.threshold is not None
+    assert 0.5 <= model.threshold <= 1.0 and model.calibration["decisions"] >= 20
+    held_out = [(e, d) for e, d in calibration.held_out_decisions(examples, schedule)
+                if d.class_code is not None]
+    probs = model.calibrator.predict_proba([d.features for _, d in held_out])[:, 1]
+    right = [p for (e, d), p in zip(held_out, probs, strict=True) if e.accepts(d.class_code)]
+    wrong = [p for (e, d), p in zip(held_out, probs, strict=True)
+             if not e.accepts(d.class_code)]
+    assert right and wrong and all(0.0 <= p <= 1.0 for p in probs)
+    assert sum(right) / len(right) > sum(wrong) / len(wrong) + 0.2
+
+
+def test_development_set_labels_map_to_classes_divisions_or_out_of_scope(
+        tmp_path: Path, schedule: Schedule) -> None:
+    (tmp_path / "LABELS.csv").write_text(
+        "file,url,agency,doc_kind,division,function,chars\n"
+        "09_faq.txt,u,a,其他,archives,檔案銷毀,10\n"
+        "19_press.txt,u,a,規定,special_affairs,新聞,10\n"
+        "44_hr.txt,u,a,規定,personnel,差勤,10\n"
+        "53_dengue.txt,u,a,新聞稿,other,登革熱,10\n", encoding="utf-8")
+    for name in ("09_faq.txt", "19_press.txt", "44_hr.txt", "53_dengue.txt"):
+        (tmp_path / name).write_text("text", encoding="utf-8")
+    faq, press, hr, dengue = rl.load(schedule, tmp_path)
+    assert faq.classes == ("060401",) and rl.right(schedule, faq, "060401")
+    assert press.target_division == "special_affairs"
+    assert rl.right(schedule, press, "010501") and not rl.right(schedule, press, "020101")
+    if "0703" in schedule:  # the schedule has personnel classes: 差勤 is 0703
+        assert hr.classes == ("0703",) and rl.right(schedule, hr, "070301" if "070301" in
+                                                     schedule else "0703")
+    else:
+        assert hr.target_division == (rl.schedule_division(schedule, "personnel") or rl.OUT)
+    assert dengue.out_of_scope and rl.right(schedule, dengue, None)
+    assert not rl.right(schedule, dengue, "020302")
