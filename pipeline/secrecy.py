@@ -27,6 +27,7 @@ from pipeline.dates import add_years
 from pipeline.db.models import Declassification, Document, RecordFile
 from pipeline.errors import ConfigError, NotFound
 from pipeline.search.base import CLASSIFIED_LEVELS, CLEARANCE_LEVELS, level_rank
+from pipeline.states import State
 
 #: legal names of the levels (also accepted as input)
 LABELS: dict[str, str] = {"public": "公開", "internal": "一般", "restricted": "密",
@@ -148,6 +149,6 @@ def marking_dict(doc: Document) -> dict[str, Any]:
 def reviews_due(session: Session, on: date) -> list[Document]:
     """Classified documents whose review date has come (or that have none recorded)."""
     docs = session.scalars(select(Document).where(
-        Document.confidentiality.in_(CLASSIFIED_LEVELS), Document.status != "disposed")
+        Document.confidentiality.in_(CLASSIFIED_LEVELS), Document.status != State.disposed)
         .order_by(Document.id))
     return [d for d in docs if d.secrecy_review_on is None or d.secrecy_review_on <= on]
