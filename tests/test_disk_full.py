@@ -199,15 +199,18 @@ def test_an_archival_pdf_cut_off_by_a_full_disk_raises_enospc(tmp_path: Path) ->
     from types import SimpleNamespace
 
     from pipeline.finalize import build_archival_pdf
+    from pipeline.ingest import Job
     from pipeline.pages import PageResult
+    from pipeline.store import ContentStore
 
     pages = [imagegen.save_pdf([imagegen.page(["臺南市政府秘書處"])], tmp_path / f"p{i}.pdf")
              for i in range(3)]
     results = [PageResult(number=i + 1, text="", source="ocr", confidence=None, rotation=0,
                           skew=0.0, width=1, height=1, dpi=300, pdf_path=str(p))
                for i, p in enumerate(pages)]
-    archive = SimpleNamespace(store=SimpleNamespace(path=lambda rel: tmp_path / rel))
-    job = SimpleNamespace(relpath="original.pdf", layer_pages={})
+    archive = SimpleNamespace(store=ContentStore(tmp_path))  # all the assembly uses
+    job = Job(name="original.pdf", source=str(tmp_path / "original.pdf"), sha256="0" * 64,
+              size=0, relpath="original.pdf", media_type="application/pdf", page_count=3)
     whole = build_archival_pdf(archive, job, results, tmp_path / "whole.pdf")  # type: ignore[arg-type]
     half_kb = max(4, whole.stat().st_size // 2048)
     with tmpfs(tmp_path / "full", half_kb), pytest.raises(OSError) as caught:

@@ -20,11 +20,13 @@ from pipeline.errors import ExitCode, IntegrityFailure
 from pipeline.retention.schedule import Schedule
 from pipeline.sweep import sweep
 from tests.lifecycle_support import (
+    AUTHORITY_REF,
     cli,
     config_home,
     fast_hashing,
     file_doc,
     lc_archive,
+    list_and_approve,
     login,
     make_doc,
     make_staff,
@@ -124,18 +126,22 @@ def _officer(archive: Archive, name: str) -> Actor:
 
 
 def _dispose(archive: Archive, schedule: Schedule) -> int:
-    """File, queue, approve twice and execute one document's disposal; returns the item id."""
+    """File, queue, list, approve twice and execute one document's disposal (the full
+    procedure, as the law has it); returns the item id."""
     staff = make_staff(archive)
     doc_id = make_doc(archive, when=date(2010, 1, 5), text="銷毀測試 稽催紀錄")
     file_doc(archive, staff.officer1, schedule, doc_id, "0101")
     with audited_session(archive) as s:
-        report = sweep(s, system_actor("t", Perm.sweep), schedule, date(2100, 1, 1))
+        report = sweep(s, system_actor("t", Perm.sweep), schedule)
     item = next(m.disposal_item for m in report.queued_for_disposal if doc_id in m.documents)
     assert item is not None
+    list_and_approve(archive, staff.officer1, schedule, [item])
     for name in ("officer1", "officer2"):
         with audited_session(archive) as s:
-            disposal.approve(s, _officer(archive, name), item, "retention over", "檔徵字第1號")
-    destruction.execute(archive, _officer(archive, "officer1"), schedule, item, "政風室")
+            disposal.approve(s, _officer(archive, name), schedule, item, "retention over",
+                             AUTHORITY_REF)
+    destruction.execute(archive, _officer(archive, "officer1"), schedule, item,
+                        ["政風室 王監銷"])
     return item
 
 

@@ -19,7 +19,6 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager, suppress
-from datetime import date
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlsplit, urlunsplit
@@ -41,10 +40,20 @@ from pipeline.sweep import sweep
 from tests import imagegen
 from tests.archive_checks import check_archive
 from tests.conftest import ROOT
-from tests.lifecycle_support import RULES, fast_hashing, file_doc, make_doc, make_staff
+from tests.lifecycle_support import (
+    AUTHORITY_REF,
+    RULES,
+    fast_hashing,
+    file_doc,
+    list_and_approve,
+    make_doc,
+    make_staff,
+)
 from tests.services import fresh_alias, opensearch_server, postgres_server, schema_url
 
 __all__ = ["fast_hashing"]
+#: the 監銷人員 of an execution, with their units
+SUPERVISORS = ["政風室 王監銷"]
 DEV_SERVICES = ROOT / "scripts" / "dev-services"
 RECORDS = str(ROOT / ".venv" / "bin" / "records")
 REAL_STOP = (
@@ -206,16 +215,20 @@ def _officer(archive: Archive, name: str) -> Actor:
 
 
 def _queue_and_approve(archive: Archive, doc_id: int) -> int:
-    """File, sweep far ahead and approve twice; returns the destruction-list item."""
+    """File, sweep today, put on a destruction list the authority approved, confirm by two
+    officers; returns the destruction-list item."""
     schedule = load_rules_dir(RULES)
-    file_doc(archive, _officer(archive, "officer1"), schedule, doc_id, "0101")
+    officer = _officer(archive, "officer1")
+    file_doc(archive, officer, schedule, doc_id, "0101")
     with audited_session(archive) as s:
-        report = sweep(s, system_actor("t", Perm.sweep), schedule, date(2100, 1, 1))
+        report = sweep(s, system_actor("t", Perm.sweep), schedule)
     item = next(m.disposal_item for m in report.queued_for_disposal if doc_id in m.documents)
     assert item is not None
+    list_and_approve(archive, officer, schedule, [item])
     for name in ("officer1", "officer2"):
         with audited_session(archive) as s:
-            disposal.approve(s, _officer(archive, name), item, "retention over", "檔徵字第1號")
+            disposal.approve(s, _officer(archive, name), schedule, item, "retention over",
+                             AUTHORITY_REF)
     return item
 
 
@@ -267,7 +280,7 @@ def _while_the_index_is_down(archive: Archive, tmp_path: Path, doomed: int) -> N
     assert summary["documents"] == 2 and summary["quarantined"] == []
     item = _queue_and_approve(archive, doomed)  # a sweep and two approvals
     result = destruction.execute(
-        archive, _officer(archive, "officer1"), load_rules_dir(RULES), item, "政風室"
+        archive, _officer(archive, "officer1"), load_rules_dir(RULES), item, SUPERVISORS
     )
     assert result.documents == [doomed]
 
@@ -386,11 +399,11 @@ def test_a_disposal_cut_off_by_the_database_leaves_the_record_intact_and_queued(
         officer = _officer(archive, "officer1")
         _cut_database_after_certificate(monkeypatch, switch)
         with pytest.raises(StorageError):
-            destruction.execute(archive, officer, load_rules_dir(RULES), item, "政風室")
+            destruction.execute(archive, officer, load_rules_dir(RULES), item, SUPERVISORS)
         switch.start()
         monkeypatch.undo()
         _assert_untouched(archive, doc_id, item)
-        result = destruction.execute(archive, officer, load_rules_dir(RULES), item, "政風室")
+        result = destruction.execute(archive, officer, load_rules_dir(RULES), item, SUPERVISORS)
         assert result.documents == [doc_id]
         with archive.session() as s:
             assert s.scalars(select(DestructionCertificate)).one().item_id == item
