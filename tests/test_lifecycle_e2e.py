@@ -23,7 +23,9 @@ __all__ = ["config_home", "fast_hashing"]
 
 #: sample file -> class of the Secretariat's schedule
 CLASSES = {
-    "scan-0014.jpg": "020201",  # 2016 公文稽催: 3 years, destroy -> due 2019, destroyable now
+    # 2016 公文稽催 printing 保存年限 5 years: not the 3-year 020201 (shorter than printed),
+    # 020202 (5 years, destroy) -> due 2022, destroyable now
+    "scan-0014.jpg": "020202",
     "scan-0013.jpg": "020103",  # 2021 線上簽核: 5 years, destroy -> due 2026-03-09
     "scan-0008.png": "020302",  # 2022 停電公告: 5 years, destroy -> due 2027, not yet
     "scan-0015.png": "040302",  # 2018 消防演練: 3 years, destroy -> held below
@@ -77,6 +79,9 @@ def test_done_when_on_the_sample_batch(sample_archive: Archive, config_home: Pat
     ids = _ids(sample_archive)
     _setup_users()
     login("lin")
+    # the letter's printed 5 years may not be shortened by a 3-year class
+    refused = cli("lifecycle", "classify", str(ids["scan-0014.jpg"]), "--class", "020201")
+    assert refused.exit_code == 7 and "保存年限較短" in refused.output, refused.output
     for name, code in CLASSES.items():
         _ok("lifecycle", "classify", str(ids[name]), "--class", code)
         _ok("lifecycle", "file", str(ids[name]))

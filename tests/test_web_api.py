@@ -433,11 +433,11 @@ def test_chinese_by_default_english_on_request(web_app: FastAPI,
     doc = f"/documents/{web_archive[1].disposal_doc_id}"
     page = client.get(doc).text
     assert 'lang="zh-TW"' in page and "保存期限屆滿日" in page
-    # due date of the 110-01-18 repair letter, five years on (schedule v2: repairs 5 years)
-    assert "中華民國115年1月19日" in page
+    # due date of the 107-10-17 drill record, five years on (schedule v2: repairs 5 years)
+    assert "中華民國112年10月18日" in page
     english = client.get(f"{doc}?lang=en")
     assert 'lang="en"' in english.text and "Retention ends" in english.text
-    assert "2026-01-19" in english.text
+    assert "2023-10-18" in english.text
     assert client.get(doc).text.count('lang="en"') == 1  # remembered in the cookie
 
 

@@ -2,9 +2,11 @@
 
 On an ingested sample archive: an admin, two records officers (full clearance), a staff
 member (internal clearance) and an auditor; the staff evaluation (scan-0007, marked 密)
-classified into a confidential class and filed; the building-repair letter of 2021
-(scan-0009) classified, filed and swept onto the destruction list (its three years are
-over), so the disposal queue holds one item awaiting two approvals.
+classified into a confidential class and filed; the fire-drill record of 2018 (scan-0015,
+no printed 保存年限 or 檔號) classified into the 5-year repairs class of schedule v2, filed
+and swept onto the destruction list (its five years are over), so the disposal queue holds
+one item awaiting two approvals. (The building-repair letter of 2021, scan-0009, prints
+保存年限 15 years: no class may shorten that, so it cannot serve as a file due today.)
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ CONFIDENTIAL_FILE = "scan-0007.png"
 CONFIDENTIAL_CLASS = "030502"
 #: printed on the form itself ("本表列為密件"), and OCR reads it reliably
 CONFIDENTIAL_PHRASE = "列為密件"
-DISPOSAL_FILE = "scan-0009.jpg"
+DISPOSAL_FILE = "scan-0015.png"
 DISPOSAL_CLASS = "03030101"
 #: a phrase of the records-destruction letter (scan-0001.pdf) that sits on its third page
 PAGE_PHRASE = "聯絡窗口"
