@@ -166,7 +166,13 @@ def _boot_time(tmp_path: Path) -> float:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(reason="PDF/A archival copies embed the capture time, so two separate runs store different archival bytes; the comparison must exclude it (open)", strict=False)
+@pytest.mark.xfail(
+    reason=(
+        "PDF/A archival copies embed the capture time, so two separate runs store differe"
+        "nt archival bytes; the comparison must exclude it (open)"
+    ),
+    strict=False,
+)
 def test_random_sigkills_then_one_clean_run_complete_the_batch(tmp_path: Path) -> None:
     """Cycles of KILLS_PER_CYCLE random kills on a fresh archive, then a clean run."""
     src = tmp_path / "in"

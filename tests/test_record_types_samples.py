@@ -90,7 +90,13 @@ def test_confidentiality_follows_the_type(sample_archive: Archive) -> None:
     assert docs["digital/energy-report-106-07.pdf"].confidentiality == "internal"
 
 
-@pytest.mark.xfail(reason="the new per-page preprocessing reads one gift item as 陶次擺 instead of 陶瓷擺飾 (open OCR regression)", strict=False)
+@pytest.mark.xfail(
+    reason=(
+        "the new per-page preprocessing reads one gift item as 陶次擺 instead of 陶瓷擺飾 (open "
+        "OCR regression)"
+    ),
+    strict=False,
+)
 def test_records_show_prints_the_typed_fields(sample_archive: Archive) -> None:
     doc = stored(sample_archive)["box-0113-03/folder-02/scan-0018.png"]
     result = runner.invoke(app, ["show", str(doc.id), "--json"])

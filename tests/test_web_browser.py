@@ -165,7 +165,13 @@ def _approve(page: Any, item: int) -> str:
     return str(page.inner_text(f"#item-{item}-status"))
 
 
-@pytest.mark.xfail(reason="the disposal page does not show the first approval after the destruction-list procedure landed (open)", strict=False)
+@pytest.mark.xfail(
+    reason=(
+        "the disposal page does not show the first approval after the destruction-list pr"
+        "ocedure landed (open)"
+    ),
+    strict=False,
+)
 def test_two_officers_approve_a_disposal_and_one_alone_cannot(
         chromium: Any, live_server: str, web_archive: tuple[Archive, WebData]) -> None:
     item = web_archive[1].disposal_item_id
@@ -225,7 +231,13 @@ def test_search_lists_each_document_once_under_its_subject(
         assert letter.locator(".hit-pages a").count() >= 1
 
 
-@pytest.mark.xfail(reason="after the second approval the browser page keeps the item as 待核准 under the destruction-list procedure (open)", strict=False)
+@pytest.mark.xfail(
+    reason=(
+        "after the second approval the browser page keeps the item as 待核准 under the destr"
+        "uction-list procedure (open)"
+    ),
+    strict=False,
+)
 def test_disposal_to_certificate_in_chinese(
         chromium: Any, live_server: str, web_archive: tuple[Archive, WebData]) -> None:
     data = web_archive[1]
