@@ -333,7 +333,6 @@ def _check_approval(session: Session, actor: Actor, schedule: Schedule, item: Di
     if pending := pending_extensions(session, item):
         raise NotPermitted(f"extension request {pending[0].id} is pending: decide it first",
                            code="disposal.extension_pending", id=pending[0].id)
-    holds.ensure_free(session, filing.documents_of(session, item.file))
 
 
 def approve(session: Session, actor: Actor, schedule: Schedule, item_id: int, reason: str,
@@ -342,6 +341,8 @@ def approve(session: Session, actor: Actor, schedule: Schedule, item_id: int, re
     officer's makes it ``approved``. Refused for an item not due today."""
     actor.require(Perm.approve)
     item = get_item(session, item_id)
+    # a hold stops everything: said first, whatever else is missing
+    holds.ensure_free(session, filing.documents_of(session, item.file))
     ref = _check_list(item, authority_ref)
     _check_approval(session, actor, schedule, item, reason, dates.today())
     session.add(DisposalApproval(item_id=item.id, user_id=actor.user_id, officer=actor.name,

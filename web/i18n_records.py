@@ -62,6 +62,12 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "transfer.export": ("匯出移轉包", "transfer exported"),
     "transfer.confirm": ("確認移轉接收", "transfer received"),
     "transfer.cancel": ("取消移轉", "transfer cancelled"),
+    "transfer.appraise": ("移轉前鑑定", "appraised for transfer"),
+    "transfer.list_create": ("編製移轉目錄", "transfer list made"),
+    "transfer.approve": ("記錄移轉核准", "transfer approval recorded"),
+    "disposal.list_create": ("編製銷毀目錄", "destruction list made"),
+    "disposal.list_approve": ("記錄銷毀目錄核准", "destruction-list approval recorded"),
+    "record.mark_secrecy": ("註記機密等級", "secrecy level marked"),
 }
 #: keys of audit details and of audit targets -> (zh-TW, en)
 TERMS: dict[str, tuple[str, str]] = {
@@ -94,9 +100,13 @@ TERMS: dict[str, tuple[str, str]] = {
     "sha256": ("雜湊", "hash"), "scope": ("範圍", "scope"), "target": ("對象", "target"),
     "record_type_confidence": ("文件類型判定信心度", "record type confidence"),
     "proposed_class": ("文件類型建議分類", "class proposed by the record type"),
+    "number": ("編號", "number"), "items": ("項目", "items"), "skipped": ("未列入", "skipped"),
+    "approved_on": ("核准日期", "approved on"), "not_approved": ("未核准", "not approved"),
+    "condition": ("解密條件", "declassification condition"),
+    "declassify_on": ("解密日期", "declassify on"), "review_on": ("檢討日期", "review on"),
+    "decision": ("鑑定結果", "decision"), "report_ref": ("鑑定報告文號", "appraisal report"),
+    "blocked": ("不得移轉", "blocked"), "disposal_list": ("銷毀目錄", "destruction list"),
 }
-METHODS = {"rules": ("規則", "rules"), "model": ("模型", "model"),
-           "hybrid": ("規則與模型", "rules and model"), "review": ("人工審核", "review")}
 Rewrite = tuple[re.Pattern[str], tuple[str, str]]
 
 
@@ -154,7 +164,7 @@ def _part(name: str, value: str, lang: str) -> str:
     if name == "d":
         return show_date(date.fromisoformat(value), lang)
     if name == "method":
-        return METHODS.get(value, (value, value))[i]
+        return STRINGS.get(f"method.{value}", (value, value))[i]
     if name == "verb":
         return {"accept": ("採用", "accept"), "correct": ("更正", "correct")}.get(
             value, (value, value))[i]
