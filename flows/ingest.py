@@ -16,6 +16,7 @@ from flows._retry import ingest_transient
 from pipeline.archive import Archive
 from pipeline.batch import BatchDriver, BatchSummary, Progress
 from pipeline.finalize import finalize
+from pipeline.headstart import HeadStart
 from pipeline.ingest import Job, prepare, process_chunk
 from pipeline.intake import InputFile
 from pipeline.manifest import Manifest, ManifestEntry
@@ -23,6 +24,8 @@ from pipeline.pages import PageOptions, PageResult
 from pipeline.settings import Settings
 
 _progress: Progress | None = None
+#: image files read while Prefect's local server starts (local runs only)
+_headstart: HeadStart | None = None
 
 
 @cache
@@ -54,7 +57,8 @@ def prepare_task(
 def pages_task(
     job: Job, numbers: list[int], opts: PageOptions, store: Path, work: Path
 ) -> list[PageResult]:
-    return process_chunk(job, numbers, opts, store, work)
+    early = _headstart.take(job, numbers) if _headstart else None
+    return early if early is not None else process_chunk(job, numbers, opts, store, work)
 
 
 @task(
@@ -102,6 +106,8 @@ def ingest_flow(
     manifest: Manifest | None = None,
 ) -> dict[str, Any]:
     """Ingest scanner output into the archive; returns the batch summary."""
+    if _headstart:
+        _headstart.stop()  # from here on the flow's own tasks read the files
     archive = archive_for(settings_json)
     scheduler = PrefectScheduler(settings_json, opts, manifest)
     summary: BatchSummary = BatchDriver(archive, scheduler, opts, _progress).run(items, sources)
@@ -116,18 +122,26 @@ def run_ingest(
     manifest: Manifest | None,
     progress: Progress | None = None,
 ) -> dict[str, Any]:
-    """Run the flow locally (threads) or on a Dask cluster when ``dask_address`` is set."""
-    global _progress
+    """Run the flow locally (threads) or on a Dask cluster when ``dask_address`` is set.
+
+    Locally, the image files are begun at once (:mod:`pipeline.headstart`) while the
+    flow waits for Prefect's local server.
+    """
+    global _progress, _headstart
     _progress = progress
-    Archive.open(settings).close()  # migrate once, before tasks open their own
     runner: Any = ThreadPoolTaskRunner(max_workers=settings.workers)
     if settings.dask_address:
         from prefect_dask.task_runners import DaskTaskRunner
 
         runner = DaskTaskRunner(address=settings.dask_address)
+    else:
+        _headstart = HeadStart(items, opts, settings.work_dir, settings.workers)
     try:
+        Archive.open(settings).close()  # migrate once, before tasks open their own
         return ingest_flow.with_options(task_runner=runner)(
             settings.model_dump_json(), items, sources, opts, manifest
         )
     finally:
-        _progress = None
+        if _headstart:
+            _headstart.close()
+        _progress, _headstart = None, None

@@ -205,7 +205,12 @@ def _plan_pdf(path: Path, opts: PageOptions) -> tuple[int, dict[int, poppler.Lay
 
 
 def work_dir(work_root: Path, job: Job) -> Path:
-    path = work_root / job.sha256[:24]
+    return work_folder(work_root, job.sha256)
+
+
+def work_folder(work_root: Path, sha256: str) -> Path:
+    """The shared work folder of the original with this hash (its page files)."""
+    path = work_root / sha256[:24]
     path.mkdir(parents=True, exist_ok=True)
     return path
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from PIL import Image
 
-from pipeline import imaging
+from pipeline import imaging, pdfa
 from pipeline._exec import poppler, tesseract
 from pipeline.text import join_words
 
@@ -133,8 +133,8 @@ def _best_reading(
             page_skew = imaging.find_skew(ready.image)
         else:
             ready, page_skew = prepared, skew
-        readings.append((_recognise(ready.image, page_skew, number, ready.dpi, opts, work),
-                         turn, ready.dpi))
+        readings.append((_recognise(ready, page_skew, number, opts, work), turn,
+                         round(ready.dpi / ready.scale) if ready.full else ready.dpi))
     return max(readings, key=lambda r: r[0].confidence or 0.0)
 
 
@@ -147,14 +147,24 @@ def _turns(guess: int, sure: bool, sideways: bool) -> list[int]:
 
 
 def _recognise(
-    img: Image.Image, skew: float, number: int, dpi: int, opts: PageOptions, work: Path
+    ready: imaging.Prepared, skew: float, number: int, opts: PageOptions, work: Path
 ) -> _Attempt:
-    img = imaging.deskew(img, skew)
-    image_path = imaging.save_for_ocr(img, work / f"page-{number:05d}", dpi)
-    result = tesseract.ocr(image_path, opts.lang, opts.ocr_timeout, dpi)
+    img = imaging.deskew(ready.image, skew)
+    image_path = imaging.save_for_ocr(img, work / f"page-{number:05d}", ready.dpi)
+    result = tesseract.ocr(image_path, opts.lang, opts.ocr_timeout, ready.dpi)
     image_path.unlink()
     text, words, conf = words_to_text(result.words)
-    return _Attempt(text, words, conf, skew, img.width, img.height, result.pdf)
+    if ready.full is None:
+        return _Attempt(text, words, conf, skew, img.width, img.height, result.pdf)
+    # read reduced, kept at full size: the archival image and the word boxes
+    full = imaging.deskew(ready.full, skew)
+    pdf = pdfa.with_page_image(result.pdf, full)
+    return _Attempt(text, [_scaled(w, 1 / ready.scale) for w in words], conf, skew,
+                    full.width, full.height, pdf)
+
+
+def _scaled(word: list[Any], factor: float) -> list[Any]:
+    return [word[0], *(round(v * factor) for v in word[1:5]), word[5]]
 
 
 def _orientation(

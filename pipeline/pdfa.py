@@ -9,7 +9,7 @@ conformance and makes the document information agree with the XMP. What is ours:
   destination may vary only in its last byte) and veraPDF cannot read: it is replaced by the
   same identity written as 256-code ranges, which makes the text layer fit PDF/A-2u.
 - Pages scanned bilevel are stored bilevel, as CCITT Group 4, whatever the OCR step
-  embedded (a deskewed bilevel page reaches Tesseract in greyscale, as a JPEG).
+  embedded (a deskewed bilevel page reaches Tesseract in greyscale, as a lossless PNG).
 - XMP: title (the document's subject line), the original's SHA-256 as ``dc:identifier``,
   dates from when the original was captured (not "now": the same pages must give the same
   bytes, so a run resumed after a crash stores the blob the crashed run linked), the tools.
@@ -18,6 +18,7 @@ conformance and makes the document information agree with the XMP. What is ours:
 from __future__ import annotations
 
 import io
+import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -86,6 +87,28 @@ def _page_images(page: pikepdf.Page) -> list[pikepdf.Stream]:
         for x in xobjects.values()
         if isinstance(x, pikepdf.Stream) and x.get("/Subtype") == Name.Image
     ]
+
+
+def with_page_image(one_page_pdf: bytes, img: Image.Image) -> bytes:
+    """The single-page PDF with its page image replaced by ``img`` (8-bit grey, Flate).
+
+    OCR may read a reduced copy of a page (large print reads better smaller); the archival
+    copy keeps the page at its own resolution. A PDF image fills the rectangle its page
+    draws it into whatever its pixel size, so the text layer stays where it was.
+    """
+    gray = img.convert("L")
+    with Pdf.open(io.BytesIO(one_page_pdf)) as pdf:
+        for image in _page_images(pdf.pages[0]):
+            image.write(zlib.compress(gray.tobytes(), 6), filter=Name.FlateDecode)
+            image.Width, image.Height = gray.width, gray.height
+            image.BitsPerComponent = 8
+            image.ColorSpace = Name.DeviceGray
+            for key in ("/DecodeParms", "/SMask", "/Decode"):
+                if key in image:
+                    del image[key]
+        out = io.BytesIO()
+        pdf.save(out)
+        return out.getvalue()
 
 
 def to_group4(image: pikepdf.Stream) -> None:
