@@ -233,14 +233,15 @@ def creator_tool() -> str:
     """The records pipeline and the OCR engine that made the text layer."""
     from importlib.metadata import PackageNotFoundError, version
 
-    import pytesseract
+    from pipeline._exec import tesseract
+    from pipeline.errors import RecordsError
 
     try:
         ours = version("tainan-records")
     except PackageNotFoundError:
         ours = "unknown"
     try:
-        tess = str(pytesseract.get_tesseract_version())
-    except (pytesseract.TesseractNotFoundError, OSError):
+        tess = ".".join(map(str, tesseract.version()))
+    except (RecordsError, OSError):
         tess = "unknown"
     return f"Tainan records pipeline {ours}; Tesseract {tess}"

@@ -92,8 +92,9 @@ def test_confidentiality_follows_the_type(sample_archive: Archive) -> None:
 
 @pytest.mark.xfail(
     reason=(
-        "the new per-page preprocessing reads one gift item as 陶次擺 instead of 陶瓷擺飾 (open "
-        "OCR regression)"
+        "one gift item reads 陶次擺(飾) instead of 陶瓷擺飾: Tesseract's reading of 瓷 on this "
+        "page flips with sub-pixel resampling (deskew interpolation, JPEG or PNG, reduction); "
+        "open OCR defect"
     ),
     strict=False,
 )
