@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import stat
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -299,6 +300,39 @@ def test_reject_withdraws_the_item(web_app: FastAPI,
     officer.post(f"/disposal/{data.disposal_item_id}/reject", data=form)
     status, reason = item_of(archive, data.disposal_item_id)
     assert status == "withdrawn" and "業務單位仍需使用" in (reason or "")
+    page = officer.get("/disposal").text  # the withdrawn item stays, with its reason
+    row = page[page.index(f'id="closed-{data.disposal_item_id}"'):]
+    assert "已撤出" in row[:2000] and "退回：業務單位仍需使用" in row[:2000]
+    assert f'id="item-{data.disposal_item_id}"' not in page  # no longer an open item
+
+
+def test_destruction_list_approval_is_checked_and_recorded_once(
+        web_app: FastAPI, web_archive: tuple[Archive, WebData]) -> None:
+    """The letter's number and date are checked; the list's approval is recorded once."""
+    archive = web_archive[0]
+    with archive.session() as s:
+        item = s.get(DisposalItem, web_archive[1].disposal_item_id)
+        assert item is not None and item.disposal_list is not None
+        list_id, number = item.disposal_list.id, item.disposal_list.number
+    officer = browser(web_app, "officer1")
+    page = f"/disposal/lists/{list_id}"
+    shown = officer.get(page).text
+    assert number in shown and webdata.AUTHORITY_REF in shown and "檔案管理局已核准" in shown
+    assert 'id="list-approval"' not in shown  # recorded already: no second form
+    form = {"authority_ref": "檔徵字第1150000999號", "approved_on": date.today().isoformat(),
+            "csrf_token": csrf_of(officer, page)}
+    officer.post(f"{page}/approve", data=form)
+    assert "不得重複登錄" in officer.get(page).text
+    with archive.session() as s:
+        item = s.get(DisposalItem, web_archive[1].disposal_item_id)
+        assert item is not None and item.disposal_list is not None
+        assert item.disposal_list.authority_ref == webdata.AUTHORITY_REF
+    pdf = officer.get(f"{page}/pdf")
+    assert pdf.headers["content-type"] == "application/pdf" and pdf.content[:5] == b"%PDF-"
+    csv_text = officer.get(f"{page}/csv").content.decode("utf-8-sig")
+    assert csv_text.splitlines()[0].startswith("機關名稱,頁次,項次")
+    assert webdata.AUTHORITY_REF in csv_text
+    assert officer.get(f"{page}/xls").status_code == 404
 
 
 def test_api_approval_follows_the_same_rule(web_app: FastAPI,
@@ -544,23 +578,27 @@ def test_serve_command_runs_the_app_under_uvicorn(monkeypatch: pytest.MonkeyPatc
     app.state.archive.close()
 
 
-@pytest.mark.xfail(
-    reason=(
-        "web execution after two approvals does not yet follow the destruction-list "
-        "procedure (approved list, supervisors): open"
-    ),
-    strict=False,
-)
+def _hit_ids(client: TestClient, words: str) -> set[int]:
+    return {int(n) for n in re.findall(r'data-document="(\d+)"',
+                                        client.get("/search", params={"q": words}).text)}
+
+
 def test_execute_after_two_approvals_leaves_a_tombstone(
         web_app: FastAPI, web_archive: tuple[Archive, WebData]) -> None:
     archive, data = web_archive
-    body = {"reason": "保存年限屆滿", "authority_ref": "檔徵字第1150000001號"}
+    body = {"reason": "保存年限屆滿", "authority_ref": webdata.AUTHORITY_REF}
     for officer in ("officer1", "officer2"):
-        TestClient(web_app).post(f"/api/disposal/{data.disposal_item_id}/approve", json=body,
-                                 headers=bearer(web_app, officer))
+        answer = TestClient(web_app).post(f"/api/disposal/{data.disposal_item_id}/approve",
+                                          json=body, headers=bearer(web_app, officer))
+        assert answer.status_code == 200, answer.text
     officer = browser(web_app, "officer1")
-    form = {"supervisor": "政風室 王大明", "csrf_token": csrf_of(officer, "/disposal")}
-    officer.post(f"/disposal/{data.disposal_item_id}/execute", data=form)
+    assert data.disposal_doc_id in _hit_ids(officer, "消防演練")
+    execute = f"/disposal/{data.disposal_item_id}/execute"
+    form = {"supervisors": "政風室 王大明", "csrf_token": csrf_of(officer, "/disposal")}
+    assert officer.post(execute, data=form).headers["location"] == execute  # not confirmed
+    assert item_of(archive, data.disposal_item_id)[0] == "approved"
+    answer = officer.post(execute, data={**form, "confirm": "yes"})
+    assert answer.headers["location"] == f"/disposal/{data.disposal_item_id}/certificate"
     assert item_of(archive, data.disposal_item_id)[0] == "executed"
     page = officer.get(f"/documents/{data.disposal_doc_id}")
     assert page.status_code == 200 and "本檔案已依核准銷毀" in page.text
@@ -568,4 +606,4 @@ def test_execute_after_two_approvals_leaves_a_tombstone(
     for path in (f"/documents/{data.disposal_doc_id}/pages/1.png",
                  f"/documents/{data.disposal_doc_id}/download/archival"):
         assert officer.get(path).status_code == 404
-    assert "共 0 件文件符合" in officer.get("/search?q=警示圍籬").text  # gone from the index
+    assert data.disposal_doc_id not in _hit_ids(officer, "消防演練")  # gone from the index
