@@ -79,6 +79,18 @@ def open_items(session: Session) -> list[DisposalItem]:
         DisposalItem.status.in_([s.value for s in OPEN])).order_by(DisposalItem.id)))
 
 
+def withdrawn_decision(session: Session, file: RecordFile, due: date | None
+                       ) -> DisposalItem | None:
+    """The file's latest item if it was withdrawn for this same due date: that decision
+    stands, and the file does not come back at the next sweep, until a new decision moves
+    the due date (an extension of its retention)."""
+    item = session.scalar(select(DisposalItem).where(DisposalItem.file_id == file.id)
+                          .order_by(DisposalItem.id.desc()).limit(1))
+    if item is not None and item.status == ItemStatus.withdrawn and item.due_date == due:
+        return item
+    return None
+
+
 def closed_items(session: Session) -> list[DisposalItem]:
     """Executed and withdrawn items, newest first: the list's history stays readable."""
     return list(session.scalars(select(DisposalItem).where(

@@ -21,7 +21,9 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from cli import app as cli_app
+from pipeline import auth, filing, sweep
 from pipeline.archive import Archive
+from pipeline.audit import audited_session
 from pipeline.db.models import AuditEntry, DisposalItem, Document, Page
 from tests import webdata
 from tests.webdata import (
@@ -304,6 +306,11 @@ def test_reject_withdraws_the_item(web_app: FastAPI,
     row = page[page.index(f'id="closed-{data.disposal_item_id}"'):]
     assert "已撤出" in row[:2000] and "退回：業務單位仍需使用" in row[:2000]
     assert f'id="item-{data.disposal_item_id}"' not in page  # no longer an open item
+    with audited_session(archive) as session:  # the withdrawal stands at the next sweep
+        officer1 = auth.user_actor(auth.get_user(session, "officer1"))
+        report = sweep.sweep(session, officer1, filing.schedule_for(archive.settings))
+    assert not [m for m in report.queued_for_disposal if data.disposal_doc_id in m.documents]
+    assert [m.disposal_item for m in report.withdrawn] == [data.disposal_item_id]
 
 
 def test_destruction_list_approval_is_checked_and_recorded_once(
