@@ -76,7 +76,7 @@ def _free_port() -> int:
 def serving(app: FastAPI) -> Iterator[str]:
     """The app under uvicorn in a background thread, on a free loopback port."""
     port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(web_app, host="127.0.0.1", port=port,
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
                                            log_level="warning", lifespan="off"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
