@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 import regex
 from pydantic import BaseModel, ConfigDict, Field
 
+from pipeline import secrecy
 from pipeline.record_types.base import PageText, RecordType, full_text, reading_text
 from pipeline.record_types.parsing import (
     evidence,
@@ -106,7 +107,9 @@ class OfficialDocument(RecordType):
         }
 
     def confidentiality_for(self, fields: Mapping[str, Any]) -> str:
-        return "confidential" if fields.get("classification") in CLASSIFIED else "internal"
+        # each 密等 to its own level (國家機密保護法 Art. 4; 密 is 一般公務機密)
+        level = fields.get("classification")
+        return secrecy.parse_level(level) if level in CLASSIFIED else "internal"
 
 
 def _value(text: str | None) -> str | None:
