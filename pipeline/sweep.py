@@ -173,17 +173,18 @@ def _queue(session: Session, actor: Actor, file: RecordFile, docs: list[Document
     report.queued_for_disposal.append(move)
 
 
-def sweep(session: Session, actor: Actor, schedule: Schedule, as_of: date | None = None
-          ) -> SweepReport:
+def sweep(session: Session, actor: Actor, schedule: Schedule, as_of: date | None = None,
+          preview: bool = False) -> SweepReport:
     """Move every due file where its class sends it; report what could not be placed.
 
-    Only a sweep as of today (the default) changes records; any other ``as_of`` previews.
+    Only a sweep as of today (the default) changes records; any other ``as_of`` previews,
+    and so does ``preview`` (what a sweep today would do, before it is run).
     """
     actor.require(Perm.sweep)
     today = dates.today()
     as_of = as_of or today
     report = SweepReport(as_of, f"{schedule.schedule_id} v{schedule.version}",
-                         preview=as_of != today)
+                         preview=preview or as_of != today)
     report.unclassified, report.not_filed = _unplaced(session)
     for file in _archived_files(session):
         _sweep_file(session, actor, schedule, as_of, file, report)

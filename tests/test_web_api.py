@@ -17,14 +17,14 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from cli import app as cli_app
-from pipeline import auth, filing, sweep
+from pipeline import auth, filing, secrecy, sweep
 from pipeline.archive import Archive
 from pipeline.audit import audited_session
-from pipeline.db.models import AuditEntry, DisposalItem, Document, Page
+from pipeline.db.models import AuditEntry, DisposalItem, Document, FileAssignment, Page
 from tests import webdata
 from tests.webdata import (
     CONFIDENTIAL_PHRASE,
@@ -614,3 +614,31 @@ def test_execute_after_two_approvals_leaves_a_tombstone(
                  f"/documents/{data.disposal_doc_id}/download/archival"):
         assert officer.get(path).status_code == 404
     assert data.disposal_doc_id not in _hit_ids(officer, "消防演練")  # gone from the index
+
+
+def test_sweep_preview_writes_nothing_and_declassification_is_recorded(
+        web_app: FastAPI, web_archive: tuple[Archive, WebData]) -> None:
+    archive, data = web_archive
+    officer = browser(web_app, "officer1")
+    with archive.session() as s:
+        entries = s.scalar(select(func.count()).select_from(AuditEntry))
+    later = officer.get("/disposal/sweep?as_of=2090-01-01").text
+    assert "預覽" in later and "未變更任何紀錄" in later
+    assert 'id="sweep-queued_for_disposal"' in later  # files due by 2090 would be queued
+    with archive.session() as s:
+        assert s.scalar(select(func.count()).select_from(AuditEntry)) == entries
+    with archive.session() as s:
+        file = s.scalar(select(FileAssignment).where(
+            FileAssignment.document_id == data.confidential_id)).file
+        file_id, docs = file.id, filing.documents_of(s, file)
+        assert secrecy.classified_blockers(s, file, docs)
+    path = f"/disposal/files/{file_id}/declassify"
+    form = {"reference": "府秘字第1150000001號", "reason": "解密條件成就"}
+    staff = browser(web_app, "staff")
+    staff.post(path, data={**form, "csrf_token": csrf_of(staff, "/disposal")})
+    assert "沒有「解密」的權限" in staff.get("/disposal").text
+    officer.post(path, data={**form, "csrf_token": csrf_of(officer, "/disposal")})
+    assert "已登錄案卷" in officer.get("/disposal").text
+    with archive.session() as s:
+        file = filing.get_file(s, file_id)
+        assert secrecy.classified_blockers(s, file, filing.documents_of(s, file)) == []

@@ -291,7 +291,8 @@ def test_disposal_to_certificate_in_chinese(
     second.goto(f"/documents/{data.disposal_doc_id}")
     assert "本檔案已依核准銷毀" in second.inner_text("main")
     _no_english(second)
-    for path in ("/audit", "/dashboard", "/holds", "/transfer", "/review", "/disposal"):
+    for path in ("/audit", "/dashboard", "/holds", "/transfer", "/review", "/disposal",
+                 "/disposal/sweep?as_of=2090-01-01"):
         second.goto(path)
         _no_english(second)
     row = second.locator(f"#closed-{data.disposal_item_id}")  # history keeps the executed item

@@ -405,6 +405,37 @@ STRINGS: dict[str, tuple[str, str]] = {
     "blob.original": ("原件", "original"),
     "blob.archival": ("保存檔（PDF/A）", "archival copy (PDF/A)"),
     "blob.part": ("附件", "part"),
+    "sweep.title": ("保存年限檢核（預覽）", "Retention sweep (preview)"),
+    "sweep.preview": ("預覽：以 {date} 為基準，檢核將如何處理各案卷；未變更任何紀錄。",
+                      "Preview as of {date}: what the sweep would do; nothing was changed."),
+    "sweep.as_of": ("基準日", "As of"),
+    "sweep.show": ("預覽", "Preview"),
+    "sweep.queued_for_disposal": ("列入待銷毀", "To the disposal queue"),
+    "sweep.flagged_for_transfer": ("列入移轉", "Flagged for transfer"),
+    "sweep.appraisal": ("送屆期鑑定", "To appraisal"),
+    "sweep.held": ("受凍結，暫不處理", "Held"),
+    "sweep.withdrawn": ("已撤出銷毀目錄，維持原決定", "Withdrawn from a list: the decision stands"),
+    "sweep.awaiting_event": ("起算事件未登錄", "Awaiting the trigger event"),
+    "sweep.unknown_class": ("分類號不在保存年限區分表", "Class not in the schedule"),
+    "sweep.documents": ("文件數", "Documents"),
+    "sweep.unplaced": ("未分類文件 {unclassified} 件、已分類未歸檔 {not_filed} 件"
+                       "（尚未起算保存年限）。",
+                       "{unclassified} documents unclassified, {not_filed} classified but not "
+                       "filed."),
+    "sweep.run_hint": ("只有以今天為基準的檢核會變更紀錄。", "Only a sweep as of today changes "
+                       "records."),
+    "sweep.run": ("執行今日保存年限檢核", "Run today's sweep"),
+    "sweep.done": ("保存年限檢核完成：列入待銷毀 {queued} 案、列入移轉 {flagged} 案、送鑑定 "
+                   "{appraisal} 案、受凍結 {held} 案。",
+                   "Sweep done: {queued} queued, {flagged} flagged for transfer, {appraisal} "
+                   "to appraisal, {held} held."),
+    "declassify.reference": ("解密文號", "Declassification reference"),
+    "declassify.submit": ("登錄全案解密", "Record the file's declassification"),
+    "declassify.done": ("已登錄案卷 {file} 解密。", "Declassification of {file} recorded."),
+    "consent.reference": ("審計機關同意函文號", "Audit authority's letter"),
+    "consent.note": ("備註", "Note"),
+    "consent.submit": ("登錄審計機關同意", "Record the audit consent"),
+    "consent.done": ("已登錄案卷 {file} 的審計機關同意。", "Audit consent for {file} recorded."),
     # the transfer procedure (國家檔案移轉辦法)
     "tsteps.appraise": ("逐案辦理移轉前鑑定", "Appraise each file"),
     "tsteps.list": ("編製移轉目錄", "Make the transfer list"),

@@ -22,6 +22,8 @@ from pipeline import (
     filing,
     listpdf,
     reports,
+    secrecy,
+    sweep,
     transfer,
 )
 from pipeline.access import file_visible, visible_item
@@ -41,7 +43,7 @@ def form_date(value: str) -> date:
         pass
     try:
         return dates.parse_date(text)
-    except ValueError as exc:
+    except (ValueError, ConfigError) as exc:
         raise ConfigError(f"not a date: {text!r}", code="date.invalid",
                           value=text[:20]) from exc
 
@@ -107,6 +109,36 @@ def export_file(sheet: listpdf.Sheet, columns: list[tuple[str, str]], kind: str,
     listpdf.export(sheet, columns, path if kind == "pdf" else None,
                    path if kind == "csv" else None)
     return path
+
+
+# ── the sweep, declassification and audit consent ────────────────────────────────────
+
+
+def sweep_preview(session: Session, actor: Actor, schedule: Schedule,
+                  as_of: date | None) -> dict[str, Any]:
+    """What a sweep as of ``as_of`` (default today) would do; nothing is written."""
+    return sweep.sweep(session, actor, schedule, as_of, preview=True).to_dict()
+
+
+def add_needs(session: Session, schedule: Schedule, items: list[dict[str, Any]]) -> None:
+    """Mark the open items still needing a declassification or the audit authority's
+    consent, so their cards offer the form that records it."""
+    for data in items:
+        file = filing.get_file(session, data["file_id"])
+        docs = filing.documents_of(session, file)
+        data["needs_declassify"] = bool(secrecy.classified_blockers(session, file, docs))
+        accounting = file.class_code in schedule and schedule.get(file.class_code) \
+            .accounting_record
+        data["needs_consent"] = bool(accounting) and not disposal.has_audit_consent(session, file)
+
+
+def visible_file(session: Session, actor: Actor, file_id: int, perm: Perm) -> RecordFile:
+    """A file for a change needing ``perm``, if the user may see it (NotFound otherwise)."""
+    actor.require(perm)
+    file = filing.get_file(session, file_id)
+    if not file_visible(actor, file):
+        raise NotFound(f"no file {file_id}")
+    return file
 
 
 # ── items: history, confirmation, certificate ────────────────────────────────────────

@@ -22,7 +22,8 @@ from fastapi.responses import FileResponse, HTMLResponse, Response
 from sqlalchemy.orm import Session
 from starlette.background import BackgroundTask
 
-from pipeline import destruction, disposal_lists, reports, transfer
+from pipeline import destruction, disposal, disposal_lists, reports, secrecy, sweep, transfer
+from pipeline.auth import Perm
 from pipeline.authority import EXAMPLE
 from pipeline.errors import NotFound, RecordsError
 from web import procedures
@@ -109,6 +110,60 @@ def list_approve(ctx: PageCtx, list_id: Id, authority_ref: Annotated[str, Form()
                      n=len(not_approved or []))
 
     return act(ctx, f"/disposal/lists/{list_id}", change)
+
+
+# ── the sweep (preview first), declassification, audit consent ───────────────────────
+
+
+@router.get("/disposal/sweep")
+def sweep_page(ctx: PageCtx, as_of: str = "") -> Response:
+    """``records retention sweep --as-of``: a preview, whatever the date."""
+    try:
+        day = procedures.form_date(as_of) if as_of.strip() else None
+        with ctx.session() as session:
+            report = procedures.sweep_preview(session, ctx.user, ctx.schedule, day)
+    except RecordsError as exc:
+        ctx.flash("error", ctx.error(exc))
+        return ctx.redirect("/disposal")
+    return ctx.render("sweep.html", report=report, as_of=as_of.strip(),
+                      today=destruction.today().isoformat())
+
+
+@router.post("/disposal/sweep")
+def sweep_run(ctx: PageCtx) -> Response:
+    """``records retention sweep``: as of today, the only day that changes records."""
+    def change(session: Session) -> str:
+        report = sweep.sweep(session, ctx.user, ctx.schedule)
+        return ctx.t("sweep.done", queued=len(report.queued_for_disposal),
+                     flagged=len(report.flagged_for_transfer), appraisal=len(report.appraisal),
+                     held=len(report.held))
+
+    return act(ctx, "/disposal", change)
+
+
+@router.post("/disposal/files/{file_id}/declassify")
+def declassify(ctx: PageCtx, file_id: Id, reference: Annotated[str, Form()],
+               reason: Annotated[str, Form()]) -> Response:
+    """``records lifecycle declassify --file``: the 解密 of a whole file, recorded."""
+    def change(session: Session) -> str:
+        file = procedures.visible_file(session, ctx.user, file_id, Perm.declassify)
+        secrecy.declassify(session, ctx.user, "file", file.id, reference, reason)
+        return ctx.t("declassify.done", file=file.number)
+
+    return act(ctx, "/disposal", change)
+
+
+@router.post("/disposal/files/{file_id}/consent")
+def consent(ctx: PageCtx, file_id: Id, reference: Annotated[str, Form()],
+            note: Annotated[str, Form()] = "") -> Response:
+    """``records disposal consent``: the audit authority's consent (accounting records)."""
+    def change(session: Session) -> str:
+        file = procedures.visible_file(session, ctx.user, file_id, Perm.declassify)
+        disposal.record_audit_consent(session, ctx.user, file.id, reference,
+                                      note.strip() or None)
+        return ctx.t("consent.done", file=file.number)
+
+    return act(ctx, "/disposal", change)
 
 
 # ── execution behind a confirmation, and the certificate ─────────────────────────────

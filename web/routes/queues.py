@@ -75,6 +75,7 @@ def review_decide(ctx: PageCtx, document_id: Id, action: Annotated[str, Form()],
 def disposal_page(ctx: PageCtx) -> Response:
     with ctx.session() as session:
         items = services.disposal_queue(session, ctx.user, ctx.schedule, destruction.today())
+        procedures.add_needs(session, ctx.schedule, items)
         lists = procedures.destruction_lists(session, ctx.user)
         unlisted = procedures.unlisted_count(session, ctx.user)
         closed = procedures.closed_items(session, ctx.user)
