@@ -11,7 +11,7 @@ the bag downloaded and checked; posts without the CSRF token are refused; twenty
 passwords lock an account until an admin lifts the lockout; the API documentation renders
 offline; every page on the way is checked for interface text left in English.
 Screenshots of the search page, a document page, the disposal queue, a destruction list,
-a certificate and the lockout page are written to docs/img (or
+a certificate, a transfer and the lockout page are written to docs/img (or
 ``RECORDS_SCREENSHOT_DIR``) for the README and docs/web.md.
 """
 
@@ -295,6 +295,7 @@ def test_disposal_to_certificate_in_chinese(
                  "/disposal/sweep?as_of=2090-01-01"):
         second.goto(path)
         _no_english(second)
+    second.goto("/disposal")
     row = second.locator(f"#closed-{data.disposal_item_id}")  # history keeps the executed item
     assert "已銷毀" in row.inner_text() and "政風室 王大明" in row.inner_text()
 
@@ -438,6 +439,7 @@ def test_transfer_from_appraisal_to_bag_download(
     assert page.inner_text("#transfer-status") == "已匯出，待接收"
     assert str(tmp_path / "home") not in page.content()  # the bag's place stays on the server
     _no_english(page)
+    shot(page, "web-transfer.png", full_page=False)
     _check_bag(page, tmp_path / "unpacked")
     with page.expect_navigation():
         page.fill("#transfer-confirm input[name=receipt_ref]", "國家發展委員會檔案管理局接收 115-7")
