@@ -349,8 +349,11 @@ def test_api_approval_follows_the_same_rule(web_app: FastAPI,
     item = web_archive[1].disposal_item_id
     client = TestClient(web_app)
     body = {"reason": "保存年限屆滿", "authority_ref": "檔徵字第1150000001號"}
-    first = client.post(f"/api/disposal/{item}/approve", json=body,
-                        headers=bearer(web_app, "officer1"))
+    other = client.post(f"/api/disposal/{item}/approve", headers=bearer(web_app, "officer1"),
+                        json={**body, "authority_ref": "檔徵字第1150000002號"})
+    assert other.status_code == 409  # not the letter the list was approved under
+    first = client.post(f"/api/disposal/{item}/approve", json={"reason": body["reason"]},
+                        headers=bearer(web_app, "officer1"))  # the list's letter applies
     assert first.json() == {"items": [{"id": item, "status": "queued"}]}
     twice = client.post(f"/api/disposal/{item}/approve", json=body,
                         headers=bearer(web_app, "officer1"))
