@@ -169,7 +169,7 @@ def test_staff_cannot_find_a_confidential_document(web_app: FastAPI,
 
 def test_counts_and_facets_leave_out_what_the_clearance_does_not_cover(
         web_app: FastAPI, web_archive: tuple[Archive, WebData]) -> None:
-    with web_archive[0].session() as s:  # above the staff's clearance (internal): 密 and up
+    with web_archive[0].session() as s:
         hidden = {doc_id: pages for doc_id, pages, level in s.execute(select(
             Document.id, Document.page_count, Document.confidentiality))
             if not clears(webdata.USERS["staff"][1], level)}
