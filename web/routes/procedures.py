@@ -37,8 +37,11 @@ PageCtx = Annotated[Ctx, Depends(page_ctx)]
 MEDIA = {"pdf": "application/pdf", "csv": "text/csv; charset=utf-8"}
 
 
-def _temp_file() -> Path:
-    return Path(tempfile.mkdtemp(prefix="records-web-"))
+def _scratch(ctx: Ctx) -> Path:
+    """A private folder in the archive's work area for one download."""
+    work = ctx.archive.settings.work_dir
+    work.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix="web-download-", dir=work))
 
 
 def _download(path: Path, folder: Path, name: str, media: str,
@@ -85,7 +88,7 @@ def list_file(ctx: PageCtx, list_id: Id, kind: str) -> FileResponse:
     """The 銷毀目錄 to print (PDF, CJK font embedded) or as CSV: ``list export``."""
     if kind not in MEDIA:
         raise NotFound(f"no {kind} form of a destruction list")
-    folder = _temp_file()
+    folder = _scratch(ctx)
     try:
         with ctx.session() as session:
             dl = procedures.list_of(session, ctx.user, list_id)
@@ -262,7 +265,7 @@ def transfer_page(ctx: PageCtx, transfer_id: Id) -> Response:
 
 @router.get("/transfer/{transfer_id}/list.pdf")
 def transfer_list_pdf(ctx: PageCtx, transfer_id: Id) -> FileResponse:
-    folder = _temp_file()
+    folder = _scratch(ctx)
     try:
         with ctx.session() as session:
             found = procedures.transfer_of(session, ctx.user, transfer_id)
@@ -310,7 +313,7 @@ def transfer_export(ctx: PageCtx, transfer_id: Id) -> Response:
 def transfer_bag(ctx: PageCtx, transfer_id: Id) -> FileResponse:
     """The exported bag as one ZIP, validated again first; ``Repr-Digest`` carries its
     SHA-256 (RFC 9530) so the receiver can check what arrived."""
-    folder = _temp_file()
+    folder = _scratch(ctx)
     try:
         with ctx.session() as session:
             path, digest = procedures.pack_bag(session, ctx.user, transfer_id, folder)
@@ -318,5 +321,4 @@ def transfer_bag(ctx: PageCtx, transfer_id: Id) -> FileResponse:
         shutil.rmtree(folder, ignore_errors=True)
         raise
     return _download(path, folder, path.name, "application/zip",
-                     {"Repr-Digest": f"sha-256=:{b64encode(bytes.fromhex(digest)).decode()}:",
-                      "X-Content-SHA256": digest})
+                     {"Repr-Digest": f"sha-256=:{b64encode(bytes.fromhex(digest)).decode()}:"})
