@@ -647,3 +647,22 @@ def test_sweep_preview_writes_nothing_and_declassification_is_recorded(
     with archive.session() as s:
         file = filing.get_file(s, file_id)
         assert secrecy.classified_blockers(s, file, filing.documents_of(s, file)) == []
+
+
+def test_extension_requested_by_the_division_and_granted_withdraws_the_item(
+        web_app: FastAPI, web_archive: tuple[Archive, WebData]) -> None:
+    archive, data = web_archive
+    item = data.disposal_item_id
+    staff, officer = browser(web_app, "staff"), browser(web_app, "officer1")
+    form = {"years": "5", "reason": "涉及保固爭議", "csrf_token": csrf_of(staff, "/disposal")}
+    staff.post(f"/disposal/{item}/extend", data=form)
+    assert "已提出延長保存申請" in staff.get("/disposal").text
+    assert "尚待決定" in _approve(officer, item)  # a pending request blocks the approval
+    page = officer.get("/disposal").text
+    request_id = re.findall(r'action="/disposal/extensions/(\d+)"', page)[0]
+    officer.post(f"/disposal/extensions/{request_id}", data={
+        "decision": "grant", "reason": "理由充分", "csrf_token": csrf_of(officer, "/disposal")})
+    page = officer.get("/disposal").text
+    assert "延長保存申請" in page and item_of(archive, item)[0] == "withdrawn"
+    row = page[page.index(f'id="closed-{item}"'):][:2000]
+    assert "核准延長保存 5 年" in row

@@ -429,6 +429,13 @@ STRINGS: dict[str, tuple[str, str]] = {
                    "{appraisal} 案、受凍結 {held} 案。",
                    "Sweep done: {queued} queued, {flagged} flagged for transfer, {appraisal} "
                    "to appraisal, {held} held."),
+    "extension.years": ("延長年數", "Years longer"),
+    "extension.request": ("申請延長保存", "Ask for an extension"),
+    "extension.requested": ("已提出延長保存申請 {id}（項目 {item}）。",
+                            "Extension request {id} on item {item} recorded."),
+    "extension.grant": ("核准延長", "Grant"),
+    "extension.refuse": ("不予延長", "Refuse"),
+    "extension.decided": ("延長保存申請 {id}：{status}。", "Extension request {id}: {status}."),
     "declassify.reference": ("解密文號", "Declassification reference"),
     "declassify.submit": ("登錄全案解密", "Record the file's declassification"),
     "declassify.done": ("已登錄案卷 {file} 解密。", "Declassification of {file} recorded."),

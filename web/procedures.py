@@ -29,7 +29,13 @@ from pipeline import (
 from pipeline.access import file_visible, visible_item
 from pipeline.archive import Archive
 from pipeline.auth import Actor, Perm
-from pipeline.db.models import DisposalItem, DisposalList, RecordFile, Transfer
+from pipeline.db.models import (
+    DisposalItem,
+    DisposalList,
+    ExtensionRequest,
+    RecordFile,
+    Transfer,
+)
 from pipeline.errors import ConfigError, NotFound, NotPermitted
 from pipeline.retention.schedule import Schedule
 
@@ -139,6 +145,15 @@ def visible_file(session: Session, actor: Actor, file_id: int, perm: Perm) -> Re
     if not file_visible(actor, file):
         raise NotFound(f"no file {file_id}")
     return file
+
+
+def extension_item(session: Session, actor: Actor, request_id: int) -> DisposalItem:
+    """The item an extension request is about, if the user may see it."""
+    actor.require(Perm.appraise)
+    found = session.get(ExtensionRequest, request_id)
+    if found is None:
+        raise NotFound(f"no extension request {request_id}")
+    return visible_item(session, actor, found.item_id)
 
 
 # ── items: history, confirmation, certificate ────────────────────────────────────────

@@ -23,12 +23,14 @@ from sqlalchemy.orm import Session
 from starlette.background import BackgroundTask
 
 from pipeline import destruction, disposal, disposal_lists, reports, secrecy, sweep, transfer
+from pipeline.access import visible_item
 from pipeline.auth import Perm
 from pipeline.authority import EXAMPLE
 from pipeline.errors import NotFound, RecordsError
 from web import procedures
 from web.auth import check_csrf
 from web.context import Ctx, page_ctx
+from web.i18n import label
 from web.params import Id
 from web.routes.queues import act
 
@@ -165,6 +167,32 @@ def consent(ctx: PageCtx, file_id: Id, reference: Annotated[str, Form()],
         disposal.record_audit_consent(session, ctx.user, file.id, reference,
                                       note.strip() or None)
         return ctx.t("consent.done", file=file.number)
+
+    return act(ctx, "/disposal", change)
+
+
+@router.post("/disposal/{item_id}/extend")
+def extension_request(ctx: PageCtx, item_id: Id, years: Annotated[int, Form(ge=1, le=30)],
+                      reason: Annotated[str, Form()]) -> Response:
+    """``records disposal extend``: the owning division asks to keep the file longer."""
+    def change(session: Session) -> str:
+        visible_item(session, ctx.user, item_id)
+        row = disposal.request_extension(session, ctx.user, item_id, years, reason)
+        return ctx.t("extension.requested", id=row.id, item=item_id)
+
+    return act(ctx, "/disposal", change)
+
+
+@router.post("/disposal/extensions/{request_id}")
+def extension_decide(ctx: PageCtx, request_id: Id, decision: Annotated[str, Form()],
+                     reason: Annotated[str, Form()]) -> Response:
+    """``records disposal decide-extension``: granted, the file leaves the list and is
+    kept longer (a new decision: it comes back only when the longer period ends)."""
+    def change(session: Session) -> str:
+        procedures.extension_item(session, ctx.user, request_id)
+        row = disposal.decide_extension(session, ctx.user, ctx.schedule, request_id,
+                                        decision == "grant", reason)
+        return ctx.t("extension.decided", id=row.id, status=label(ctx.t, "ext", row.status))
 
     return act(ctx, "/disposal", change)
 
