@@ -28,7 +28,7 @@ def _print_report(data: dict[str, Any]) -> None:
         err_console.print("  預覽 preview: 基準日不是今天，未變更任何紀錄 "
                           "(not today: nothing written)")
     for key in ("queued_for_disposal", "flagged_for_transfer", "appraisal", "held",
-                "awaiting_event", "unknown_class"):
+                "withdrawn", "awaiting_event", "unknown_class"):
         if data[key]:
             numbers = ", ".join(m["file_number"] for m in data[key])
             err_console.print(f"  {key}: {len(data[key])} files ({numbers})")

@@ -31,12 +31,15 @@ def parse_ref(value: str, dated: date) -> str:
     m = _REF.fullmatch(text)
     if m is None:
         raise ConfigError(f"核准文號 {value!r} 格式不符：應如 {EXAMPLE}（機關代字、字第、"
-                          "10位數字（前3位為民國年）、號）")
+                          "10位數字（前3位為民國年）、號）", code="authority.bad_ref",
+                          value=value.strip()[:40], example=EXAMPLE)
     if dated > today():
-        raise ConfigError(f"核准日期 {to_roc_short(dated)} 在今天之後：請填函文的實際日期")
+        raise ConfigError(f"核准日期 {to_roc_short(dated)} 在今天之後：請填函文的實際日期",
+                          code="authority.future_date", date=dated)
     year = int(m["no"][:3])
     if not 1 <= year <= dated.year - ROC_OFFSET:
-        raise ConfigError(f"核准文號 {text} 的年度 {year} 與函文日期 {to_roc_short(dated)} 不符")
+        raise ConfigError(f"核准文號 {text} 的年度 {year} 與函文日期 {to_roc_short(dated)} 不符",
+                          code="authority.year_mismatch", ref=text, year=year, date=dated)
     return text
 
 

@@ -64,12 +64,14 @@ def parse_supervisors(given: Sequence[str] | str | None) -> list[dict[str, str]]
     values = [v for v in values if v.strip()]
     if not values:
         raise NotPermitted("銷毀須有監銷人員：請以 --supervisor \"單位 姓名\" 指定（例：政風室 "
-                           "王小明） (destruction needs at least one supervisor with their unit)")
+                           "王小明） (destruction needs at least one supervisor with their unit)",
+                           code="disposal.no_supervisor")
     out = []
     for value in values:
         m = _UNIT_NAME.match(value)
         if m is None:
-            raise ConfigError(f"監銷人員 {value!r} 應寫為「單位 姓名」，例：政風室 王小明")
+            raise ConfigError(f"監銷人員 {value!r} 應寫為「單位 姓名」，例：政風室 王小明",
+                              code="disposal.bad_supervisor", value=value.strip()[:40])
         out.append({"unit": m["unit"], "name": m["name"]})
     return out
 

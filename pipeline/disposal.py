@@ -79,6 +79,25 @@ def open_items(session: Session) -> list[DisposalItem]:
         DisposalItem.status.in_([s.value for s in OPEN])).order_by(DisposalItem.id)))
 
 
+def withdrawn_decision(session: Session, file: RecordFile, due: date | None
+                       ) -> DisposalItem | None:
+    """The file's latest item if it was withdrawn for this same due date: that decision
+    stands, and the file does not come back at the next sweep, until a new decision moves
+    the due date (an extension of its retention)."""
+    item = session.scalar(select(DisposalItem).where(DisposalItem.file_id == file.id)
+                          .order_by(DisposalItem.id.desc()).limit(1))
+    if item is not None and item.status == ItemStatus.withdrawn and item.due_date == due:
+        return item
+    return None
+
+
+def closed_items(session: Session) -> list[DisposalItem]:
+    """Executed and withdrawn items, newest first: the list's history stays readable."""
+    return list(session.scalars(select(DisposalItem).where(
+        DisposalItem.status.in_([ItemStatus.executed, ItemStatus.withdrawn]))
+        .order_by(DisposalItem.id.desc())))
+
+
 def approvals(session: Session, item: DisposalItem) -> list[DisposalApproval]:
     return list(session.scalars(select(DisposalApproval).where(
         DisposalApproval.item_id == item.id).order_by(DisposalApproval.id)))
@@ -296,10 +315,12 @@ def _check_list(item: DisposalItem, authority_ref: str | None) -> str:
     if dl is None or dl.status != ListStatus.approved or not dl.authority_ref:
         where = f"銷毀目錄 {dl.number} 尚未記錄檔案管理局核准文號" if dl else "尚未列入銷毀目錄"
         raise NotPermitted(f"銷毀項目 {item.id}（檔號 {item.file.number}）{where}，不得核准銷毀 "
-                           "(only items on a list the archives authority approved)")
+                           "(only items on a list the archives authority approved)",
+                           code="disposal.list_not_approved", id=item.id)
     if authority_ref and authority_ref.strip() and authority_ref.strip() != dl.authority_ref:
         raise NotPermitted(f"銷毀目錄 {dl.number} 的核准文號是 {dl.authority_ref}，"
-                           f"與所填 {authority_ref!r} 不符")
+                           f"與所填 {authority_ref!r} 不符", code="disposal.other_reference",
+                           id=item.id, ref=dl.authority_ref)
     return dl.authority_ref
 
 

@@ -62,7 +62,8 @@ def _unlisted(session: Session, item_ids: list[int] | None) -> list[DisposalItem
     for item in items:
         if item.status != ItemStatus.queued or item.list_id is not None:
             where = f"on list {item.disposal_list.number}" if item.disposal_list else item.status
-            raise NotPermitted(f"disposal item {item.id} is {where}: not available for a new list")
+            raise NotPermitted(f"disposal item {item.id} is {where}: not available for a new list",
+                               code="disposal.not_listable", id=item.id)
     return items
 
 
@@ -89,7 +90,8 @@ def create(session: Session, actor: Actor, schedule: Schedule,
         (skipped.append({"id": item.id, "file": item.file.number, "reason": why}) if why
          else chosen.append(item))
     if not chosen:
-        raise NotPermitted("沒有今天已屆保存年限、可列入銷毀目錄的檔案 (no due item to list)")
+        raise NotPermitted("沒有今天已屆保存年限、可列入銷毀目錄的檔案 (no due item to list)",
+                           code="disposal.nothing_due", skipped=len(skipped))
     dl = _new_list(session, actor, on)
     for position, item in enumerate(chosen, start=1):
         item.list_id, item.position = dl.id, position
@@ -134,11 +136,13 @@ def record_approval(session: Session, actor: Actor, ref: str | int, authority_re
     if dl.status != ListStatus.open:
         raise NotPermitted(f"銷毀目錄 {dl.number} 已記錄核准文號 {dl.authority_ref}"
                            f"（{to_roc_short(dl.approved_on) if dl.approved_on else ''}），"
-                           "不得重複記錄")
+                           "不得重複記錄", code="disposal.list_approved", number=dl.number,
+                           ref=dl.authority_ref)
     letter = authority.parse_ref(authority_ref, approved_on)
     if approved_on < dl.created_at.date():
         raise ConfigError(f"核准日期 {to_roc_short(approved_on)} 早於銷毀目錄 {dl.number} "
-                          "的製作日期")
+                          "的製作日期", code="disposal.approval_before_list", number=dl.number,
+                          date=approved_on)
     _strike(session, actor, dl, not_approved or [], letter)
     dl.status, dl.authority_ref, dl.approved_on = ListStatus.approved, letter, approved_on
     dl.approval_recorded_by, dl.approval_recorded_at = actor.name, datetime.now(UTC)
@@ -154,7 +158,8 @@ def _strike(session: Session, actor: Actor, dl: DisposalList, item_ids: list[int
     for item_id in item_ids:
         item = on_list.get(item_id)
         if item is None:
-            raise NotFound(f"disposal item {item_id} is not on list {dl.number}")
+            raise NotFound(f"disposal item {item_id} is not on list {dl.number}",
+                           code="disposal.not_on_list", id=item_id, number=dl.number)
         if item.status in disposal.OPEN:
             disposal.withdraw(session, actor, item, f"檔案管理局未同意銷毀（{letter}）")
 

@@ -5,7 +5,8 @@ moves it where its class says: national-archive files that reached 25 years are
 flagged for transfer, fixed-term files past their due date go to the disposal queue
 (disposition ``destroy``) or to appraisal (``appraise``). It only ever moves files out
 of ``archived``, so a second run on the same date finds nothing to do. Held files stay
-where they are and are reported.
+where they are and are reported, and so do files withdrawn from a destruction list (the
+withdrawal is a decision: only a new one, such as an extension, brings them back).
 
 Records change only as of the real date: a sweep as of any other day is a *preview*
 that reports what it would do and writes nothing (no move, no queue item, no audit
@@ -78,6 +79,8 @@ class SweepReport:
     flagged_for_transfer: list[FileMove] = field(default_factory=list)
     appraisal: list[FileMove] = field(default_factory=list)
     held: list[FileMove] = field(default_factory=list)
+    #: due files withdrawn from a destruction list: they stay until a new decision
+    withdrawn: list[FileMove] = field(default_factory=list)
     awaiting_event: list[FileMove] = field(default_factory=list)
     unknown_class: list[FileMove] = field(default_factory=list)
     #: documents without a class: the sweep cannot place them
@@ -126,7 +129,11 @@ def _sweep_file(session: Session, actor: Actor, schedule: Schedule, as_of: date,
         return  # a file moves as a whole; a half-moved file is settled by hand
     decision = decide(session, schedule, file, as_of)
     move = _move(file, docs, filing.due_date(session, schedule, file))
-    if report.preview:
+    if decision is Decision.destroy and (
+            withdrawn := disposal.withdrawn_decision(session, file, move.due_date)):
+        move.disposal_item = withdrawn.id
+        report.withdrawn.append(move)
+    elif report.preview:
         _preview(session, decision, move, docs, report)
     elif decision is Decision.transfer:
         move_all(session, actor, docs, State.flagged_for_transfer, f"25 years reached by {as_of}")
@@ -166,17 +173,18 @@ def _queue(session: Session, actor: Actor, file: RecordFile, docs: list[Document
     report.queued_for_disposal.append(move)
 
 
-def sweep(session: Session, actor: Actor, schedule: Schedule, as_of: date | None = None
-          ) -> SweepReport:
+def sweep(session: Session, actor: Actor, schedule: Schedule, as_of: date | None = None,
+          preview: bool = False) -> SweepReport:
     """Move every due file where its class sends it; report what could not be placed.
 
-    Only a sweep as of today (the default) changes records; any other ``as_of`` previews.
+    Only a sweep as of today (the default) changes records; any other ``as_of`` previews,
+    and so does ``preview`` (what a sweep today would do, before it is run).
     """
     actor.require(Perm.sweep)
     today = dates.today()
     as_of = as_of or today
     report = SweepReport(as_of, f"{schedule.schedule_id} v{schedule.version}",
-                         preview=as_of != today)
+                         preview=preview or as_of != today)
     report.unclassified, report.not_filed = _unplaced(session)
     for file in _archived_files(session):
         _sweep_file(session, actor, schedule, as_of, file, report)

@@ -158,10 +158,11 @@ def appraise(session: Session, actor: Actor, file_ref: str, decision: str, reaso
     if decision not in ("transfer", "retain"):
         raise ConfigError("a transfer appraisal decides transfer or retain")
     if not reason.strip():
-        raise ConfigError("an appraisal needs a reason (its findings)")
+        raise ConfigError("an appraisal needs a reason (its findings)", code="reason.required")
     docs = filing.documents_of(session, file)
     if not docs or any(d.status != State.flagged_for_transfer for d in docs):
-        raise NotPermitted(f"file {file.number} is not flagged for transfer")
+        raise NotPermitted(f"file {file.number} is not flagged for transfer",
+                           code="transfer.not_flagged", file=file.number)
     row = AppraisalRecord(file_id=file.id, purpose="transfer", decision=decision, reason=reason,
                           report_ref=report_ref, appraised_by=actor.name)
     session.add(row)
@@ -331,7 +332,7 @@ def create_list(session: Session, actor: Actor, schedule: Schedule) -> Transfer:
     files, blocked = candidates(session, schedule)
     if not files:
         raise NotPermitted(f"沒有今天可移轉的檔案 (no file is ready for transfer; blocked: "
-                           f"{blocked or 'none'})")
+                           f"{blocked or 'none'})", code="transfer.nothing_ready")
     transfer = Transfer(status=Status.listed, bag_path="", created_by=actor.name)
     session.add(transfer)
     session.flush()
@@ -348,7 +349,8 @@ def record_approval(session: Session, actor: Actor, transfer_id: int, authority_
     transfer = get_transfer(session, transfer_id)
     if transfer.status != Status.listed:
         raise NotPermitted(f"移轉 {transfer_id} 為 {transfer.status}："
-                           "核准只能對待核的移轉目錄記錄一次")
+                           "核准只能對待核的移轉目錄記錄一次", code="transfer.not_listed",
+                           id=transfer_id, status=transfer.status)
     letter = authority.parse_ref(authority_ref, approved_on)
     transfer.status, transfer.authority_ref, transfer.approved_on = (
         Status.approved, letter, approved_on)
@@ -370,7 +372,8 @@ def _approved(session: Session, transfer_id: int | None) -> Transfer:
         transfer = waiting[0]
     if transfer.status != Status.approved:
         raise NotPermitted(f"移轉 {transfer.id} 為 {transfer.status}：須先記錄檔案管理局對移轉目錄"
-                           "的核准，才能匯出 (the authority's approval comes before the export)")
+                           "的核准，才能匯出 (the authority's approval comes before the export)",
+                           code="transfer.not_approved", id=transfer.id, status=transfer.status)
     return transfer
 
 
@@ -379,7 +382,8 @@ def _recheck(session: Session, schedule: Schedule, transfer: Transfer) -> list[R
     problems = [p for f in files
                 for p in eligibility_problems(session, schedule, f, dates.today())]
     if problems:
-        raise NotPermitted(f"移轉 {transfer.id} 不得進行：" + "; ".join(problems))
+        raise NotPermitted(f"移轉 {transfer.id} 不得進行：" + "; ".join(problems),
+                           code="transfer.not_eligible", id=transfer.id, problems=problems)
     return files
 
 
@@ -404,7 +408,8 @@ def export(archive: Archive, actor: Actor, schedule: Schedule, out_dir: Path,
 
 def _free_dir(path: Path) -> Path:
     if path.exists():
-        raise ConfigError(f"{path} exists already: choose another --out folder")
+        raise ConfigError(f"{path} exists already: choose another --out folder",
+                          code="transfer.bag_exists", name=path.name)
     return path
 
 
@@ -441,17 +446,20 @@ def verify_bag(transfer: Transfer) -> None:
     path = Path(transfer.bag_path)
     tagmanifest = path / "tagmanifest-sha256.txt"
     if not tagmanifest.is_file():
-        raise IntegrityFailure(f"移轉 {transfer.id} 的 bag 不在 {path}：無法確認內容未經變動")
+        raise IntegrityFailure(f"移轉 {transfer.id} 的 bag 不在 {path}：無法確認內容未經變動",
+                               code="transfer.bag_missing", id=transfer.id)
     if hashlib.sha256(tagmanifest.read_bytes()).hexdigest() != transfer.tagmanifest_sha256:
-        raise IntegrityFailure(f"移轉 {transfer.id} 的 bag 清單與匯出時不同：bag 已被變動")
+        raise IntegrityFailure(f"移轉 {transfer.id} 的 bag 清單與匯出時不同：bag 已被變動",
+                               code="transfer.bag_altered", id=transfer.id)
     try:
         bag = bagit.Bag(str(path))
         bag.validate(processes=1)
     except bagit.BagError as exc:
         raise IntegrityFailure(f"移轉 {transfer.id} 的 bag 驗證失敗（匯出後已被變動）："
-                               f"{exc}") from exc
+                               f"{exc}", code="transfer.bag_altered", id=transfer.id) from exc
     if str(bag.info.get("Payload-Oxum", "")) != (transfer.payload_oxum or ""):
-        raise IntegrityFailure(f"移轉 {transfer.id} 的 bag 大小與匯出時不同：bag 已被變動")
+        raise IntegrityFailure(f"移轉 {transfer.id} 的 bag 大小與匯出時不同：bag 已被變動",
+                               code="transfer.bag_altered", id=transfer.id)
 
 
 def confirm(session: Session, actor: Actor, schedule: Schedule, transfer_id: int,
@@ -465,7 +473,8 @@ def confirm(session: Session, actor: Actor, schedule: Schedule, transfer_id: int
     if transfer.status != Status.exported:
         raise NotPermitted(f"transfer {transfer_id} is {transfer.status}")
     if not receipt_ref.strip():
-        raise ConfigError("a confirmation needs the receiving archive's receipt reference")
+        raise ConfigError("a confirmation needs the receiving archive's receipt reference",
+                          code="transfer.receipt_required")
     files = _recheck(session, schedule, transfer)
     verify_bag(transfer)
     docs = [d for f in files for d in filing.documents_of(session, f)]

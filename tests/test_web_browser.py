@@ -5,23 +5,33 @@ browser context (own cookies), as two officers at two desks would be. The flows:
 search and open the right page with the hit drawn on the image; staff without clearance
 neither find nor open a confidential document; two officers approve a disposal and one
 alone cannot, then one executes it with a supervisor and the document keeps only its
-tombstone; posts without the CSRF token are refused; twenty wrong passwords lock an
-account until an admin lifts the lockout; the API documentation renders offline; every
-page on the way is checked for interface text left in English. Screenshots of the
-search page, a document page, the disposal queue and the lockout page are written to
-docs/img (or ``RECORDS_SCREENSHOT_DIR``) for the README and docs/web.md.
+tombstone; the whole destruction-list procedure (list, the authority's letter, two
+officers, supervisors behind a confirmation, certificate); the transfer from appraisal to
+the bag downloaded and checked; posts without the CSRF token are refused; twenty wrong
+passwords lock an account until an admin lifts the lockout; the API documentation renders
+offline; every page on the way is checked for interface text left in English.
+Screenshots of the search page, a document page, the disposal queue, a destruction list,
+a certificate, a transfer and the lockout page are written to docs/img (or
+``RECORDS_SCREENSHOT_DIR``) for the README and docs/web.md.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import io
 import os
 import socket
 import threading
 import time
+import zipfile
 from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from typing import Any
 
+import bagit
 import pytest
 import uvicorn
 from fastapi import FastAPI
@@ -37,6 +47,7 @@ from tests.webdata import (
     PASSWORD,
     WebData,
 )
+from web.app import create_app
 
 # fixtures shared with the other web tests
 fast_hashing, web_archive = webdata.fast_hashing, webdata.web_archive
@@ -61,11 +72,11 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture
-def live_server(web_app: FastAPI) -> Iterator[str]:
+@contextmanager
+def serving(app: FastAPI) -> Iterator[str]:
     """The app under uvicorn in a background thread, on a free loopback port."""
     port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(web_app, host="127.0.0.1", port=port,
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
                                            log_level="warning", lifespan="off"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -73,9 +84,33 @@ def live_server(web_app: FastAPI) -> Iterator[str]:
     while not server.started:
         assert time.monotonic() < deadline, "the server did not start"
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def live_server(web_app: FastAPI) -> Iterator[str]:
+    with serving(web_app) as base:
+        yield base
+
+
+@pytest.fixture
+def procedure_server(sample_archive: Archive, fast_hashing: None, tmp_path: Path,
+                     monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, WebData, str]]:
+    """The samples with a queued item on no list yet and a file flagged for transfer;
+    yields the server's address, the test data and the transfer file's number."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    data = webdata.prepare(sample_archive, listed=False)
+    number = webdata.add_transfer_file(sample_archive)
+    app = create_app(sample_archive.settings, secret="test-secret")
+    try:
+        with serving(app) as base:
+            yield base, data, number
+    finally:
+        app.state.archive.close()
 
 
 @pytest.fixture(scope="module")
@@ -156,22 +191,15 @@ def test_staff_without_clearance_neither_finds_nor_opens_a_confidential_document
 
 
 def _approve(page: Any, item: int) -> str:
+    """One officer's confirmation of an item (the 核准文號 is the list's, not typed)."""
     page.goto("/disposal")
     form = page.locator(f"#item-{item} form.approve-form")
-    form.locator("input[name=authority_ref]").fill(AUTHORITY_REF)
     form.locator("input[name=reason]").fill("保存年限屆滿，依銷毀目錄辦理")
     with page.expect_navigation():
         form.locator("button[type=submit]").click()
     return str(page.inner_text(f"#item-{item}-status"))
 
 
-@pytest.mark.xfail(
-    reason=(
-        "the disposal page does not show the first approval after the destruction-list pr"
-        "ocedure landed (open)"
-    ),
-    strict=False,
-)
 def test_two_officers_approve_a_disposal_and_one_alone_cannot(
         chromium: Any, live_server: str, web_archive: tuple[Archive, WebData]) -> None:
     item = web_archive[1].disposal_item_id
@@ -185,21 +213,20 @@ def test_two_officers_approve_a_disposal_and_one_alone_cannot(
     assert _approve(second, item) == "已核准"
     first.reload()
     assert first.inner_text(f"#item-{item}-status") == "已核准"
-    assert first.locator(f"#item-{item} form.execute-form").count() == 1
+    assert webdata.AUTHORITY_REF in first.inner_text(f"#item-{item} .approvals")
+    assert first.locator(f"#item-{item} a.execute-link").count() == 1
 
 
 def test_posts_without_csrf_token_are_refused(
         chromium: Any, live_server: str, web_archive: tuple[Archive, WebData]) -> None:
     item = web_archive[1].disposal_item_id
     page = person(chromium, live_server, "officer1")
-    answer = page.request.post(f"/disposal/{item}/approve", form={
-        "reason": "x", "authority_ref": AUTHORITY_REF})
+    answer = page.request.post(f"/disposal/{item}/approve", form={"reason": "x"})
     assert answer.status == 403
     page.goto("/disposal")
     page.locator(f"#item-{item} form.approve-form input[name=csrf_token]").evaluate(
         "input => input.remove()")
     form = page.locator(f"#item-{item} form.approve-form")
-    form.locator("input[name=authority_ref]").fill(AUTHORITY_REF)
     form.locator("input[name=reason]").fill("forged")
     with page.expect_navigation() as nav:
         form.locator("button[type=submit]").click()
@@ -231,13 +258,22 @@ def test_search_lists_each_document_once_under_its_subject(
         assert letter.locator(".hit-pages a").count() >= 1
 
 
-@pytest.mark.xfail(
-    reason=(
-        "after the second approval the browser page keeps the item as 待核准 under the destr"
-        "uction-list procedure (open)"
-    ),
-    strict=False,
-)
+def _execute(page: Any, item: int, supervisors: str) -> None:
+    """From the item's card to the confirmation page, then destroy with the supervisors."""
+    page.goto("/disposal")
+    with page.expect_navigation():
+        page.click(f"#item-{item} a.execute-link")
+    assert "/execute" in page.url and "永久銷毀" in page.inner_text("main")
+    _no_english(page)
+    form = page.locator("form.execute-form")
+    form.locator("textarea[name=supervisors]").fill(supervisors)
+    form.locator("button[type=submit]").click()  # the box is not ticked: the browser stops it
+    assert "/execute" in page.url
+    form.locator("input[name=confirm]").check()
+    with page.expect_navigation():
+        form.locator("button[type=submit]").click()
+
+
 def test_disposal_to_certificate_in_chinese(
         chromium: Any, live_server: str, web_archive: tuple[Archive, WebData]) -> None:
     data = web_archive[1]
@@ -246,18 +282,22 @@ def test_disposal_to_certificate_in_chinese(
     _approve(first, data.disposal_item_id)
     _no_english(first)
     assert _approve(second, data.disposal_item_id) == "已核准"
-    form = second.locator(f"#item-{data.disposal_item_id} form.execute-form")
-    form.locator("input[name=supervisor]").fill("政風室 王大明")
-    with second.expect_navigation():
-        form.locator("button[type=submit]").click()
+    _execute(second, data.disposal_item_id, "政風室 王大明")
     assert "銷毀證明編號" in second.inner_text(".flash.ok")
+    assert f"/disposal/{data.disposal_item_id}/certificate" in second.url
+    assert "王大明" in second.inner_text("#certificate-supervisors")
+    assert second.inner_text("#certificate-ref") == webdata.AUTHORITY_REF
     _no_english(second)
     second.goto(f"/documents/{data.disposal_doc_id}")
     assert "本檔案已依核准銷毀" in second.inner_text("main")
     _no_english(second)
-    for path in ("/audit", "/dashboard", "/holds", "/transfer", "/review"):
+    for path in ("/audit", "/dashboard", "/holds", "/transfer", "/review", "/disposal",
+                 "/disposal/sweep?as_of=2090-01-01"):
         second.goto(path)
         _no_english(second)
+    second.goto("/disposal")
+    row = second.locator(f"#closed-{data.disposal_item_id}")  # history keeps the executed item
+    assert "已銷毀" in row.inner_text() and "政風室 王大明" in row.inner_text()
 
 
 def test_twenty_wrong_passwords_lock_the_account_until_an_admin_lifts_it(
@@ -306,3 +346,123 @@ def test_api_documentation_renders_offline(
     assert "records API" in page.inner_text(".swagger-ui .info .title")
     assert page.locator(".opblock").count() >= 10
     assert outside == []
+
+
+def test_destruction_list_procedure_from_list_to_certificate(
+        chromium: Any, procedure_server: tuple[str, WebData, str]) -> None:
+    """List made -> printed -> authority's approval recorded -> two officers -> supervisors
+    named behind a confirmation -> certificate viewed and printed."""
+    base, data, _number = procedure_server
+    item = data.disposal_item_id
+    first = person(chromium, base, "officer1")
+    first.goto("/disposal")
+    assert "尚未列入銷毀目錄" in first.inner_text(f"#item-{item}")
+    with first.expect_navigation():
+        first.click("#list-create button[type=submit]")
+    assert "/disposal/lists/" in first.url and "已編製銷毀目錄" in first.inner_text(".flash.ok")
+    assert first.inner_text("#list-status") == "待檔案管理局核准"
+    assert first.locator("#list-rows tbody tr").count() == 1
+    _no_english(first)
+    pdf = first.request.get(str(first.get_attribute("#list-pdf", "href")))
+    assert pdf.headers["content-type"] == "application/pdf" and pdf.body()[:5] == b"%PDF-"
+    assert b"NotoSansCJK" in pdf.body()  # the CJK font is embedded
+    list_url = first.url
+    assert "尚未登錄檔案管理局核准文號" in _flash_after_approve(first, item)
+    first.goto(list_url)
+    _record_letter(first, "abc")
+    assert "格式不符" in first.inner_text(".flash.error")
+    _record_letter(first, AUTHORITY_REF)
+    assert first.inner_text("#list-status") == "檔案管理局已核准"
+    assert first.inner_text("#list-ref") == AUTHORITY_REF
+    shot(first, "web-destruction-list.png", full_page=False)
+    assert _approve(first, item) == "待核准"
+    second = person(chromium, base, "officer2")
+    assert _approve(second, item) == "已核准"
+    _execute(second, item, "政風室 王大明\n會計室 李小華")
+    assert "銷毀證明編號" in second.inner_text(".flash.ok")
+    assert second.inner_text("#certificate-ref") == AUTHORITY_REF
+    watchers = second.inner_text("#certificate-supervisors")
+    assert "王大明" in watchers and "會計室" in watchers and "李小華" in watchers
+    assert "相符" in second.inner_text("#certificate-check")
+    _no_english(second)
+    shot(second, "web-certificate.png")
+    printed = second.request.get(str(second.get_attribute("#certificate-print", "href")))
+    assert printed.status == 200 and "檔案銷毀證明" in printed.text() and "李小華" in printed.text()
+
+
+def _flash_after_approve(page: Any, item: int) -> str:
+    _approve(page, item)
+    return str(page.inner_text(".flash.error"))
+
+
+def _record_letter(page: Any, ref: str) -> None:
+    form = page.locator("#list-approval form")
+    form.locator("input[name=authority_ref]").fill(ref)
+    form.locator("input[name=approved_on]").fill(date.today().isoformat())
+    with page.expect_navigation():
+        form.locator("button[type=submit]").click()
+
+
+def test_transfer_from_appraisal_to_bag_download(
+        chromium: Any, procedure_server: tuple[str, WebData, str], tmp_path: Path) -> None:
+    """Appraisal -> 移轉目錄 -> authority's approval -> export -> the bag downloaded in
+    the browser, its checksum matching, never a server path -> receipt confirmed."""
+    base, _data, number = procedure_server
+    page = person(chromium, base, "officer1")
+    page.goto("/transfer")
+    row = page.locator("#candidates tr", has_text=number)
+    assert "尚未辦理移轉前鑑定" in row.inner_text()
+    assert page.locator("#transfer-list-create button").is_disabled()
+    _no_english(page)
+    form = row.locator("form.appraise-form")
+    form.locator("select[name=decision]").select_option("transfer")
+    form.locator("input[name=reason]").fill("具永久保存價值")
+    form.locator("input[name=report_ref]").fill("鑑定報告 115-1")
+    with page.expect_navigation():
+        form.locator("button[type=submit]").click()
+    assert "已登錄鑑定" in page.inner_text(".flash.ok")
+    assert "可列入移轉目錄" in page.locator("#candidates tr", has_text=number).inner_text()
+    with page.expect_navigation():
+        page.click("#transfer-list-create button")
+    assert page.inner_text("#transfer-status") == "移轉目錄待核"
+    assert page.locator("#transfer-export").count() == 0  # the approval comes first
+    assert number in page.inner_text("#transfer-rows")
+    _no_english(page)
+    form = page.locator("#transfer-approval form")
+    form.locator("input[name=authority_ref]").fill(AUTHORITY_REF)
+    form.locator("input[name=approved_on]").fill(date.today().isoformat())
+    with page.expect_navigation():
+        form.locator("button[type=submit]").click()
+    assert page.inner_text("#transfer-status") == "已核准，待匯出"
+    with page.expect_navigation():
+        page.click("#transfer-export button")
+    assert page.inner_text("#transfer-status") == "已匯出，待接收"
+    assert str(tmp_path / "home") not in page.content()  # the bag's place stays on the server
+    _no_english(page)
+    shot(page, "web-transfer.png", full_page=False)
+    _check_bag(page, tmp_path / "unpacked")
+    with page.expect_navigation():
+        page.fill("#transfer-confirm input[name=receipt_ref]", "國家發展委員會檔案管理局接收 115-7")
+        page.click("#transfer-confirm button")
+    assert page.inner_text("#transfer-status") == "已確認接收"
+    _no_english(page)
+
+
+def _check_bag(page: Any, folder: Path) -> None:
+    """The bag as the browser saves it: the ZIP's SHA-256 is the one the server announced,
+    it unpacks to a valid BagIt bag, and its tag manifest is the one recorded at export."""
+    with page.expect_download() as download:
+        page.click("#bag-download")
+    saved = Path(download.value.path()).read_bytes()
+    assert download.value.suggested_filename.endswith(".zip")
+    answer = page.request.get(str(page.get_attribute("#bag-download", "href")))
+    digest = answer.headers["repr-digest"]
+    assert digest == f"sha-256=:{base64.b64encode(hashlib.sha256(saved).digest()).decode()}:"
+    assert answer.body() == saved
+    folder.mkdir()
+    with zipfile.ZipFile(io.BytesIO(saved)) as pack:
+        pack.extractall(folder)
+    (bag_dir,) = list(folder.iterdir())
+    bagit.Bag(str(bag_dir)).validate()
+    shown = page.inner_text("#tagmanifest")
+    assert hashlib.sha256((bag_dir / "tagmanifest-sha256.txt").read_bytes()).hexdigest() == shown

@@ -77,8 +77,14 @@ def test_disposal_to_execution_in_chinese(web_app: FastAPI,
     refused = _post(officer1, f"/disposal/{item}/approve", "/disposal", **approve)
     assert "須由另一位檔案管理人員核准" in refused
     _post(officer2, f"/disposal/{item}/approve", "/disposal", **approve)
-    executed = _post(officer1, f"/disposal/{item}/execute", "/disposal", supervisor="政風室 王大明")
-    assert "已銷毀" in executed
+    execute = f"/disposal/{item}/execute"
+    confirm = _chinese(officer1, execute)
+    assert "永久銷毀" in confirm and "監銷人員" in confirm
+    unconfirmed = _post(officer1, execute, execute, supervisors="政風室 王大明")
+    assert "未勾選確認" in unconfirmed
+    executed = _post(officer1, execute, execute, supervisors="政風室 王大明", confirm="yes")
+    assert "銷毀證明編號" in executed and "王大明" in executed
+    assert "已銷毀" in _chinese(officer1, "/disposal")
     _chinese(officer1, f"/documents/{web_archive[1].disposal_doc_id}")
     _chinese(browser(web_app, "staff"), "/disposal")
 

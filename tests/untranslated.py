@@ -13,7 +13,7 @@ from html.parser import HTMLParser
 
 #: names that are not translated in the Chinese interface either
 ALLOWED = frozenset({"API", "PDF", "BagIt", "SHA", "English", "JSON", "OpenAPI", "JPEG", "PNG",
-                     "TIFF"})
+                     "TIFF", "CSV", "ZIP"})
 WORD = re.compile(r"[A-Za-z][A-Za-z_]+")
 ATTRIBUTES = ("placeholder", "title", "aria-label")
 VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",

@@ -83,8 +83,9 @@ def _classify_and_file(session: Session, officer: Actor, schedule: Schedule, doc
         filing.file_document(session, officer, schedule, doc_id)
 
 
-def prepare(archive: Archive, today: date | None = None) -> WebData:
-    """Users, one confidential filed document and one queued disposal item."""
+def prepare(archive: Archive, today: date | None = None, listed: bool = True) -> WebData:
+    """Users, one confidential filed document and one queued disposal item (on a list the
+    archives authority approved, unless ``listed`` is false)."""
     add_users(archive)
     schedule = filing.schedule_for(archive.settings)
     secret, old = _doc_id(archive, CONFIDENTIAL_FILE), _doc_id(archive, DISPOSAL_FILE)
@@ -95,7 +96,8 @@ def prepare(archive: Archive, today: date | None = None) -> WebData:
         report = sweep.sweep(session, officer, schedule, today or date.today())
     moved = [m for m in report.queued_for_disposal if old in m.documents]
     assert moved and moved[0].disposal_item is not None, report.to_dict()
-    _approved_list(archive, moved[0].disposal_item)
+    if listed:
+        _approved_list(archive, moved[0].disposal_item)
     return WebData(secret, old, _doc_id(archive, PAGE_FILE), moved[0].disposal_item)
 
 
@@ -136,3 +138,24 @@ def web_app(web_archive: tuple[Archive, WebData]) -> Iterator[FastAPI]:
     app = create_app(web_archive[0].settings, secret="test-secret")
     yield app
     app.state.archive.close()
+
+
+#: a permanent class of schedule v2 whose files go to the national archives
+TRANSFER_CLASS = "010502"
+
+
+def add_transfer_file(archive: Archive) -> str:
+    """A sister-city agreement of 1995 (permanent, national archive), filed and swept: its
+    file is flagged for transfer and eligible (25 years after its latest document)."""
+    from tests.lifecycle_support import make_doc
+
+    doc_id = make_doc(archive, title="臺南市與姊妹市締約協定書", text="締結姊妹市協定 全文",
+                      when=date(1995, 5, 1), division="秘書科")
+    schedule = filing.schedule_for(archive.settings)
+    with audited_session(archive) as session:
+        officer = auth.user_actor(auth.get_user(session, "officer1"))
+        _classify_and_file(session, officer, schedule, doc_id, TRANSFER_CLASS)
+        report = sweep.sweep(session, officer, schedule, date.today())
+    flagged = [m for m in report.flagged_for_transfer if doc_id in m.documents]
+    assert flagged, report.to_dict()
+    return flagged[0].file_number

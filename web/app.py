@@ -36,7 +36,7 @@ from web import auth as web_auth
 from web.apidocs import DOCS_CSP, mount_docs
 from web.context import Ctx, anonymous_ctx, page_ctx, url_with
 from web.i18n import LANG_COOKIE, LANGS, STRINGS
-from web.routes import admin, api, pages, queues
+from web.routes import admin, api, pages, procedures, queues
 
 STATIC = Path(__file__).resolve().parent / "static"
 SESSION_COOKIE = "records_session"
@@ -91,7 +91,7 @@ def create_app(settings: Settings, secret: str | None = None,
     _handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     mount_docs(app)
-    for module in (pages, queues, admin, api):
+    for module in (pages, queues, procedures, admin, api):
         app.include_router(module.router)
     return app
 

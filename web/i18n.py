@@ -8,6 +8,7 @@ no daylight saving).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Protocol
@@ -18,6 +19,7 @@ from pipeline.errors import RecordsError
 LANGS = ("zh-TW", "en")
 DEFAULT_LANG = "zh-TW"
 LANG_COOKIE = "lang"
+_CJK = re.compile(r"[\u3400-\u9fff]")
 
 
 
@@ -316,6 +318,163 @@ STRINGS: dict[str, tuple[str, str]] = {
                               "Transfer {id} exported ({files} files)."),
     "transfer.done": ("移轉 {id}：{status}", "Transfer {id}: {status}"),
     "audit.filter_hint": ("點選下表的「對象」即可篩選", "document:5, disposal_item:2"),
+    # the destruction procedure (機關檔案保存年限及銷毀辦法)
+    "steps.list": ("編製銷毀目錄（今日已屆保存年限之案卷）", "Make a destruction list of the "
+                   "files due today"),
+    "steps.authority": ("函送檔案管理局，登錄核准文號及日期", "Send it to the archives authority; "
+                        "record its approval letter"),
+    "steps.two": ("兩位檔案管理人員逐項核准", "Two records officers confirm each item"),
+    "steps.execute": ("會同監銷人員確認後執行銷毀", "Destroy, with the supervisors named, "
+                      "after a confirmation"),
+    "steps.certificate": ("檢視、列印銷毀證明", "View and print the certificate"),
+    "lists.title": ("銷毀目錄", "Destruction lists"),
+    "lists.heading": ("銷毀目錄 {number}", "Destruction list {number}"),
+    "lists.number": ("目錄編號", "List"),
+    "lists.count": ("案數", "Files"),
+    "lists.count_n": ("{n} 案（待辦 {open}）", "{n} ({open} open)"),
+    "lists.approved_on": ("核准日期", "Approved on"),
+    "lists.made": ("製表", "Made"),
+    "lists.recorded_by": ("登錄者", "recorded by"),
+    "lists.unlisted": ("尚未列入目錄的待銷毀項目：{n} 案", "Queued items on no list: {n}"),
+    "lists.create": ("編製銷毀目錄", "Make a destruction list"),
+    "lists.created": ("已編製銷毀目錄 {number}：{n} 案（未列入 {skipped} 案）。",
+                      "Destruction list {number} made: {n} files ({skipped} left off)."),
+    "lists.approved": ("銷毀目錄 {number} 已登錄核准文號 {ref}（未核准 {n} 案）。",
+                       "List {number}: approval {ref} recorded ({n} not approved)."),
+    "lists.position": ("項次 {n}", "item {n}"),
+    "lists.position_h": ("項次", "Item"),
+    "lists.not_listed": ("尚未列入銷毀目錄", "on no list yet"),
+    "lists.print": ("列印銷毀目錄（PDF）", "Print the list (PDF)"),
+    "lists.csv": ("下載 CSV", "Download CSV"),
+    "lists.case_title": ("案名", "Case title"),
+    "lists.creator": ("檔案產生者", "Creator"),
+    "lists.date_range": ("檔案起迄日期", "Date range"),
+    "lists.volumes": ("卷數", "Volumes"),
+    "lists.pieces": ("件數", "Pieces"),
+    "lists.summary": ("案情摘要", "Summary"),
+    "lists.remarks": ("備註", "Remarks"),
+    "lists.record_approval": ("登錄檔案管理局核准函", "Record the archives authority's approval"),
+    "lists.record_hint": ("核准文號登錄一次即適用整份目錄；檔案管理局未同意銷毀的項目請勾選，"
+                          "將撤出目錄並回復為已歸檔。",
+                          "The letter is recorded once for the whole list; tick the items the "
+                          "authority did not approve: they leave the list and return to archived."),
+    "lists.not_approved": ("檔案管理局未同意銷毀的項目", "Items the authority did not approve"),
+    "lists.record_submit": ("登錄核准", "Record the approval"),
+    "list.open": ("待檔案管理局核准", "awaiting the archives authority"),
+    "list.approved": ("檔案管理局已核准", "approved by the archives authority"),
+    "disposal.open": ("待辦項目", "Open items"),
+    "disposal.history": ("已銷毀及撤出紀錄", "Executed and withdrawn"),
+    "disposal.item": ("項目", "Item"),
+    "disposal.outcome": ("結果", "Outcome"),
+    "disposal.reject_reason": ("退回理由（將保留於紀錄）", "Reason (kept on record)"),
+    "disposal.reject_submit": ("確認退回", "Withdraw the item"),
+    "execute.title": ("執行銷毀：項目 {n}", "Execute the destruction of item {n}"),
+    "execute.warning": ("下列文件將永久銷毀：原件、保存檔及全文索引一併刪除，"
+                        "僅留銷毀紀錄，無法復原。",
+                        "These documents will be destroyed for good: originals, archival copies "
+                        "and index entries are removed; only the destruction record remains."),
+    "execute.documents": ("將銷毀的文件（{n} 件）", "Documents to destroy ({n})"),
+    "execute.pages": ("頁數", "Pages"),
+    "execute.supervisors": ("監銷人員（每行一位：單位 姓名）",
+                            "Supervisors (one per line: unit and name)"),
+    "execute.supervisor_example": ("政風室 王大明", "Ethics Office Wang Da-ming"),
+    "execute.confirm_box": ("我已會同監銷人員確認上列檔案，同意永久銷毀。",
+                            "With the supervisors present I confirm the files above are to be "
+                            "destroyed for good."),
+    "execute.submit": ("確認執行銷毀", "Destroy now"),
+    "execute.unconfirmed": ("未勾選確認：沒有銷毀任何檔案。",
+                            "The confirmation was not ticked: nothing was destroyed."),
+    "certificate.title": ("銷毀證明", "Certificate"),
+    "certificate.heading": ("檔案銷毀證明（編號 {n}）", "Destruction certificate {n}"),
+    "certificate.intact": ("證明內容與登錄時的雜湊值相符。",
+                           "The certificate matches the hashes recorded with it."),
+    "certificate.altered": ("證明內容與登錄時的雜湊值不符！請通知系統管理者。",
+                            "The certificate does not match its recorded hashes!"),
+    "certificate.print": ("列印銷毀證明", "Print the certificate"),
+    "certificate.number": ("證明書編號", "Certificate"),
+    "certificate.agency": ("機關", "Agency"),
+    "certificate.executed_at": ("執行日期", "Executed on"),
+    "certificate.executed_by": ("執行人", "Executed by"),
+    "certificate.unit": ("監銷單位", "Unit"),
+    "certificate.name": ("姓名", "Name"),
+    "certificate.officer": ("核准人", "Officer"),
+    "certificate.destroyed": ("已銷毀內容", "What was destroyed"),
+    "certificate.document": ("文件", "Document"),
+    "certificate.item": ("目次", "Item"),
+    "certificate.kind": ("種類", "Kind"),
+    "blob.original": ("原件", "original"),
+    "blob.archival": ("保存檔（PDF/A）", "archival copy (PDF/A)"),
+    "blob.part": ("附件", "part"),
+    "sweep.title": ("保存年限檢核（預覽）", "Retention sweep (preview)"),
+    "sweep.preview": ("預覽：以 {date} 為基準，檢核將如何處理各案卷；未變更任何紀錄。",
+                      "Preview as of {date}: what the sweep would do; nothing was changed."),
+    "sweep.as_of": ("基準日", "As of"),
+    "sweep.show": ("預覽", "Preview"),
+    "sweep.queued_for_disposal": ("列入待銷毀", "To the disposal queue"),
+    "sweep.flagged_for_transfer": ("列入移轉", "Flagged for transfer"),
+    "sweep.appraisal": ("送屆期鑑定", "To appraisal"),
+    "sweep.held": ("受凍結，暫不處理", "Held"),
+    "sweep.withdrawn": ("已撤出銷毀目錄，維持原決定", "Withdrawn from a list: the decision stands"),
+    "sweep.awaiting_event": ("起算事件未登錄", "Awaiting the trigger event"),
+    "sweep.unknown_class": ("分類號不在保存年限區分表", "Class not in the schedule"),
+    "sweep.documents": ("文件數", "Documents"),
+    "sweep.unplaced": ("未分類文件 {unclassified} 件、已分類未歸檔 {not_filed} 件"
+                       "（尚未起算保存年限）。",
+                       "{unclassified} documents unclassified, {not_filed} classified but not "
+                       "filed."),
+    "sweep.run_hint": ("只有以今天為基準的檢核會變更紀錄。", "Only a sweep as of today changes "
+                       "records."),
+    "sweep.run": ("執行今日保存年限檢核", "Run today's sweep"),
+    "sweep.done": ("保存年限檢核完成：列入待銷毀 {queued} 案、列入移轉 {flagged} 案、送鑑定 "
+                   "{appraisal} 案、受凍結 {held} 案。",
+                   "Sweep done: {queued} queued, {flagged} flagged for transfer, {appraisal} "
+                   "to appraisal, {held} held."),
+    "extension.years": ("延長年數", "Years longer"),
+    "extension.request": ("申請延長保存", "Ask for an extension"),
+    "extension.requested": ("已提出延長保存申請 {id}（項目 {item}）。",
+                            "Extension request {id} on item {item} recorded."),
+    "extension.grant": ("核准延長", "Grant"),
+    "extension.refuse": ("不予延長", "Refuse"),
+    "extension.decided": ("延長保存申請 {id}：{status}。", "Extension request {id}: {status}."),
+    "declassify.reference": ("解密文號", "Declassification reference"),
+    "declassify.submit": ("登錄全案解密", "Record the file's declassification"),
+    "declassify.done": ("已登錄案卷 {file} 解密。", "Declassification of {file} recorded."),
+    "consent.reference": ("審計機關同意函文號", "Audit authority's letter"),
+    "consent.note": ("備註", "Note"),
+    "consent.submit": ("登錄審計機關同意", "Record the audit consent"),
+    "consent.done": ("已登錄案卷 {file} 的審計機關同意。", "Audit consent for {file} recorded."),
+    # the transfer procedure (國家檔案移轉辦法)
+    "tsteps.appraise": ("逐案辦理移轉前鑑定", "Appraise each file"),
+    "tsteps.list": ("編製移轉目錄", "Make the transfer list"),
+    "tsteps.authority": ("登錄檔案管理局核准文號", "Record the archives authority's approval"),
+    "tsteps.export": ("匯出並下載移轉包（BagIt）", "Export and download the bag (BagIt)"),
+    "tsteps.confirm": ("登錄國家檔案接收", "Record the receipt"),
+    "transfer.candidates": ("列入移轉的案卷", "Files flagged for transfer"),
+    "transfer.appraisal": ("鑑定", "Appraisal"),
+    "transfer.state": ("可否移轉", "Transferable"),
+    "transfer.decision": ("鑑定結果", "Decision"),
+    "transfer.findings": ("鑑定意見", "Findings"),
+    "transfer.report_ref": ("鑑定報告文號", "Appraisal report"),
+    "transfer.appraise": ("登錄鑑定", "Record the appraisal"),
+    "transfer.appraised": ("案卷 {file} 已登錄鑑定：{decision}。",
+                           "Appraisal of {file} recorded: {decision}."),
+    "transfer.ready_one": ("可列入移轉目錄", "ready for a transfer list"),
+    "transfer.create_list": ("編製移轉目錄", "Make a transfer list"),
+    "transfer.list_made": ("已編製移轉目錄 {id}。", "Transfer list {id} made."),
+    "transfer.approval_recorded": ("移轉 {id} 已登錄核准文號 {ref}。",
+                                   "Transfer {id}: approval {ref} recorded."),
+    "transfer.no": ("移轉編號", "Transfer"),
+    "transfer.heading": ("移轉目錄 {n}", "Transfer list {n}"),
+    "transfer.oxum": ("移轉包內容量（位元組數．檔案數）", "Payload-Oxum"),
+    "transfer.tagmanifest": ("移轉包清單雜湊（SHA-256）", "Tag manifest SHA-256"),
+    "transfer.print": ("列印移轉目錄（PDF）", "Print the transfer list (PDF)"),
+    "transfer.download": ("下載移轉包（ZIP）", "Download the bag (ZIP)"),
+    "transfer.secrecy": ("機密等級", "Classification"),
+    "transfer.media": ("儲存媒體型式", "Storage media"),
+    "transfer.listed": ("移轉目錄待核", "awaiting the archives authority"),
+    "transfer.approved": ("已核准，待匯出", "approved, to export"),
+    "appraisal.transfer": ("移轉（仍具永久保存價值）", "transfer"),
+    "appraisal.retain": ("不移轉（機關續存）", "retain"),
 }
 
 
@@ -366,6 +525,55 @@ ERRORS: dict[str, tuple[str, str]] = {
                     "Under hold {holds}: nothing moves toward disposal until released."),
     "hold.released": ("凍結 {id} 已解除過了。", "Hold {id} was released already."),
     "hold.no_target": ("查無凍結對象「{target}」。", "No such hold target: {target}."),
+    "date.invalid": ("「{value}」不是有效的日期。", "\"{value}\" is not a date."),
+    "authority.bad_ref": ("核准文號「{value}」格式不符：應如 {example}（機關代字、字第、10 位數字"
+                          "（前 3 位為民國年）、號）。",
+                          "\"{value}\" is not a letter number like {example}."),
+    "authority.future_date": ("核准日期 {date} 在今天之後：請填函文的實際日期。",
+                              "The approval date {date} lies in the future."),
+    "authority.year_mismatch": ("核准文號 {ref} 的年度 {year} 與函文日期 {date} 不符。",
+                                "The year {year} of {ref} does not fit the letter's date {date}."),
+    "disposal.nothing_due": ("沒有今天已屆保存年限、可列入銷毀目錄的檔案"
+                             "（{skipped} 案暫不得列入）。",
+                             "No queued file is due today ({skipped} cannot be listed)."),
+    "disposal.not_listable": ("項目 {id} 已在其他銷毀目錄或不在待銷毀狀態。",
+                              "Item {id} is on another list or not queued."),
+    "disposal.list_approved": ("銷毀目錄 {number} 已登錄核准文號 {ref}，不得重複登錄。",
+                               "List {number} has its approval {ref} already."),
+    "disposal.approval_before_list": ("核准日期 {date} 早於銷毀目錄 {number} 的製表日期。",
+                                      "The approval date {date} precedes list {number}."),
+    "disposal.not_on_list": ("項目 {id} 不在銷毀目錄 {number} 上。",
+                             "Item {id} is not on list {number}."),
+    "disposal.list_not_approved": ("項目 {id} 的銷毀目錄尚未登錄檔案管理局核准文號，不得核准銷毀。",
+                                   "Item {id} is not on a list the archives authority approved."),
+    "disposal.no_supervisor": ("銷毀須有監銷人員：請填寫至少一位（單位 姓名，例：政風室 王大明）。",
+                               "Name at least one supervisor (unit and name)."),
+    "disposal.bad_supervisor": ("監銷人員「{value}」應寫為「單位 姓名」，例：政風室 王大明。",
+                                "Supervisor \"{value}\": write the unit, then the name."),
+    "disposal.not_approved": ("項目 {id} 目前為「{status}」，"
+                              "須經兩位檔案管理人員核准後才能執行銷毀。",
+                              "Item {id} is {status}: two officers must approve it first."),
+    "disposal.certificate_altered": ("項目 {id} 的銷毀證明與登錄時的雜湊值不符。",
+                                     "The certificate of item {id} does not match its hashes."),
+    "transfer.not_flagged": ("案卷 {file} 未列入移轉，不須鑑定。",
+                             "File {file} is not flagged for transfer."),
+    "transfer.nothing_ready": ("沒有今天可移轉的案卷（須已鑑定為移轉，且屆滿移轉年限）。",
+                               "No file is ready for transfer today."),
+    "transfer.not_listed": ("移轉 {id} 目前為「{status}」：核准只能對待核的移轉目錄登錄一次。",
+                            "Transfer {id} is {status}: an approval is recorded once, on a "
+                            "list awaiting it."),
+    "transfer.not_approved": ("移轉 {id} 目前為「{status}」：須先登錄檔案管理局核准，才能匯出。",
+                              "Transfer {id} is {status}: the approval comes before the export."),
+    "transfer.not_eligible": ("移轉 {id} 目前不得進行：{problems}",
+                              "Transfer {id} may not proceed: {problems}"),
+    "transfer.receipt_required": ("請填寫國家檔案接收文號。", "The receipt reference is required."),
+    "transfer.bag_exists": ("移轉包 {name} 已存在，未覆寫。", "The bag {name} exists already."),
+    "transfer.bag_missing": ("移轉 {id} 的移轉包已不在原處：無法確認內容未經變動。",
+                             "The bag of transfer {id} is missing."),
+    "transfer.bag_altered": ("移轉 {id} 的移轉包與匯出時不同（已被變動），不予提供或確認。",
+                             "The bag of transfer {id} was altered after the export."),
+    "transfer.no_bag": ("移轉 {id} 目前為「{status}」，尚無移轉包。",
+                        "Transfer {id} is {status}: there is no bag yet."),
 }
 #: what a person is told of an error whose code is unknown, by kind of error
 GENERIC_ERRORS = {"NotFound": "error.404", "AccessDenied": "error.403",
@@ -386,6 +594,8 @@ def error_text(lang: str, exc: RecordsError,
         return pair[0 if lang == DEFAULT_LANG else 1].format(**values)
     if lang != DEFAULT_LANG and str(exc):
         return str(exc)
+    if say and _CJK.match(str(exc)):  # the core's Chinese message, without its English gloss
+        return say(str(exc))
     kind = next((GENERIC_ERRORS[k.__name__] for k in type(exc).__mro__
                  if k.__name__ in GENERIC_ERRORS), "error.internal")
     return translator(lang)(kind)

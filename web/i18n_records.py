@@ -68,6 +68,7 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "disposal.list_create": ("編製銷毀目錄", "destruction list made"),
     "disposal.list_approve": ("記錄銷毀目錄核准", "destruction-list approval recorded"),
     "record.mark_secrecy": ("註記機密等級", "secrecy level marked"),
+    "transfer.download": ("下載移轉包", "transfer bag downloaded"),
 }
 #: keys of audit details and of audit targets -> (zh-TW, en)
 TERMS: dict[str, tuple[str, str]] = {
@@ -106,6 +107,8 @@ TERMS: dict[str, tuple[str, str]] = {
     "declassify_on": ("解密日期", "declassify on"), "review_on": ("檢討日期", "review on"),
     "decision": ("鑑定結果", "decision"), "report_ref": ("鑑定報告文號", "appraisal report"),
     "blocked": ("不得移轉", "blocked"), "disposal_list": ("銷毀目錄", "destruction list"),
+    "supervisors": ("監銷人員", "supervisors"), "received_on": ("接收日期", "received on"),
+    "tagmanifest_sha256": ("移轉包清單雜湊", "tag manifest hash"),
 }
 Rewrite = tuple[re.Pattern[str], tuple[str, str]]
 
@@ -157,6 +160,18 @@ SENTENCES: list[Rewrite] = _rules(
      "and no appraisal decided it"),
     (r"^item is (?P<status>\w+), not approved$", "此項目狀態為「{status}」，尚未核准",
      "item is {status}, not approved"),
+    (r"^not on a destruction list \(records disposal list create\)$", "尚未列入銷毀目錄",
+     "not on a destruction list"),
+    (r"^destruction list (?P<n>\S+) has no recorded approval of the archives authority.*$",
+     "銷毀目錄 {n} 尚未登錄檔案管理局核准文號",
+     "destruction list {n} has no recorded approval of the archives authority"),
+    (r"^document (?P<id>\d+) is (?P<status>\w+), not flagged_for_transfer$",
+     "文件 {id} 目前為「{status}」，未列入移轉", "document {id} is {status}, not flagged for "
+     "transfer"),
+    (r"^hold (?P<id>\d+) \((?P<kind>\w+)\)$", "凍結 {id}（{kind}）", "hold {id} ({kind})"),
+    # the core's Chinese sentences carry an English gloss in parentheses: the Chinese part
+    (r"^(?P<zh>[\u3400-\u9fff][^()]*?)\s*\((?P<en>[^()\u3400-\u9fff]+)\)$", "{zh}",
+     "{zh} ({en})"),
 )
 def _part(name: str, value: str, lang: str) -> str:
     """A captured part shown in the language: dates in ROC, enumerations by label."""

@@ -56,7 +56,9 @@ class LoginBody(BaseModel):
 
 class ApproveBody(BaseModel):
     reason: str
-    authority_ref: str = Field(description="The archives authority's approval letter number")
+    authority_ref: str | None = Field(None, description="The archives authority's letter "
+                                      "number; the item's list carries it, a given one must "
+                                      "match it")
 
 
 class RejectBody(BaseModel):
@@ -211,7 +213,7 @@ def disposal_approve(ctx: ApiCtx, item_id: Id, body: ApproveBody) -> views.ItemA
     with ctx.session() as session:
         access.visible_item(session, ctx.user, item_id)
         item = disposal.approve(session, ctx.user, ctx.schedule, item_id, body.reason,
-                                body.authority_ref)
+                                (body.authority_ref or "").strip() or None)
         return views.ItemAnswers(items=[views.ItemAnswer.model_validate(item)])
 
 

@@ -18,7 +18,7 @@ from pipeline import access, audit, destruction, disposal, holds, transfer
 from pipeline.auth import Perm
 from pipeline.errors import RecordsError
 from pipeline.holds import HoldKind, HoldScope
-from web import services
+from web import procedures, services
 from web.auth import check_csrf
 from web.context import Ctx, page_ctx, url_with
 from web.i18n import label
@@ -75,15 +75,22 @@ def review_decide(ctx: PageCtx, document_id: Id, action: Annotated[str, Form()],
 def disposal_page(ctx: PageCtx) -> Response:
     with ctx.session() as session:
         items = services.disposal_queue(session, ctx.user, ctx.schedule, destruction.today())
-    return ctx.render("disposal.html", items=items)
+        procedures.add_needs(session, ctx.schedule, items)
+        lists = procedures.destruction_lists(session, ctx.user)
+        unlisted = procedures.unlisted_count(session, ctx.user)
+        closed = procedures.closed_items(session, ctx.user)
+    return ctx.render("disposal.html", items=items, lists=lists, unlisted=unlisted,
+                      closed=closed)
 
 
 @router.post("/disposal/{item_id}/approve")
 def disposal_approve(ctx: PageCtx, item_id: Id, reason: Annotated[str, Form()],
-                     authority_ref: Annotated[str, Form()]) -> Response:
+                     authority_ref: Annotated[str, Form()] = "") -> Response:
+    """One officer's confirmation; the 核准文號 is the list's (a typed one must match it)."""
     def change(session: Session) -> str:
         access.visible_item(session, ctx.user, item_id)
-        item = disposal.approve(session, ctx.user, ctx.schedule, item_id, reason, authority_ref)
+        item = disposal.approve(session, ctx.user, ctx.schedule, item_id, reason,
+                                authority_ref.strip() or None)
         return ctx.t("disposal.approved_flash", id=item.id,
                      status=label(ctx.t, "item", item.status))
 
@@ -110,22 +117,6 @@ def disposal_comment(ctx: PageCtx, item_id: Id, text: Annotated[str, Form()]) ->
     return act(ctx, "/disposal", change)
 
 
-@router.post("/disposal/{item_id}/execute")
-def disposal_execute(ctx: PageCtx, item_id: Id,
-                     supervisor: Annotated[str, Form()] = "") -> Response:
-    """Destruction runs its own transaction and re-checks everything (pipeline.destruction)."""
-    try:
-        with ctx.archive.session() as session:
-            access.visible_item(session, ctx.user, item_id)
-        result = destruction.execute(ctx.archive, ctx.user, ctx.schedule, item_id,
-                                     supervisor.strip() or None)
-    except RecordsError as exc:
-        ctx.flash("error", ctx.error(exc))
-    else:
-        ctx.flash("ok", ctx.t("disposal.executed", id=item_id, cert=result.certificate_id))
-    return ctx.redirect("/disposal")
-
-
 # ── transfer ─────────────────────────────────────────────────────────────────────────
 
 
@@ -133,36 +124,32 @@ def disposal_execute(ctx: PageCtx, item_id: Id,
 def transfer_page(ctx: PageCtx) -> Response:
     ctx.user.require(Perm.transfer)
     with ctx.session() as session:
+        files = procedures.transfer_candidates(session, ctx.user, ctx.schedule)
         lists = services.transfer_lists(session, ctx.user, ctx.schedule)
-    return ctx.render("transfer.html", ready=lists["ready"], blocked=lists["blocked"],
-                      transfers=lists["transfers"])
-
-
-@router.post("/transfer/export")
-def transfer_export(ctx: PageCtx) -> Response:
-    try:
-        out = ctx.archive.settings.home / "transfers"
-        result = transfer.export(ctx.archive, ctx.user, ctx.schedule, out)
-    except RecordsError as exc:
-        ctx.flash("error", ctx.error(exc))
-    else:
-        ctx.flash("ok", ctx.t("transfer.exported_one", id=result.transfer_id,
-                              files=len(getattr(result, "files", []) or [])))
-    return ctx.redirect("/transfer")
+    return ctx.render("transfer.html", files=files, transfers=lists["transfers"])
 
 
 @router.post("/transfer/{transfer_id}/confirm")
 def transfer_confirm(ctx: PageCtx, transfer_id: Id,
                      receipt_ref: Annotated[str, Form()]) -> Response:
-    return act(ctx, "/transfer", lambda s: ctx.t("transfer.done", id=transfer_id, status=label(
-        ctx.t, "transfer", transfer.confirm(s, ctx.user, ctx.schedule, transfer_id,
-                                            receipt_ref).status)))
+    def change(session: Session) -> str:
+        procedures.transfer_of(session, ctx.user, transfer_id)
+        done = transfer.confirm(session, ctx.user, ctx.schedule, transfer_id, receipt_ref)
+        return ctx.t("transfer.done", id=transfer_id, status=label(ctx.t, "transfer",
+                                                                     done.status))
+
+    return act(ctx, f"/transfer/{transfer_id}", change)
 
 
 @router.post("/transfer/{transfer_id}/cancel")
 def transfer_cancel(ctx: PageCtx, transfer_id: Id, reason: Annotated[str, Form()]) -> Response:
-    return act(ctx, "/transfer", lambda s: ctx.t("transfer.done", id=transfer_id, status=label(
-        ctx.t, "transfer", transfer.cancel(s, ctx.user, transfer_id, reason).status)))
+    def change(session: Session) -> str:
+        procedures.transfer_of(session, ctx.user, transfer_id)
+        done = transfer.cancel(session, ctx.user, transfer_id, reason)
+        return ctx.t("transfer.done", id=transfer_id, status=label(ctx.t, "transfer",
+                                                                     done.status))
+
+    return act(ctx, f"/transfer/{transfer_id}", change)
 
 
 # ── holds ────────────────────────────────────────────────────────────────────────────
