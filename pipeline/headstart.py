@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline import imaging
-from pipeline.backup import file_sha256
 from pipeline.ingest import Job, work_folder
 from pipeline.intake import InputFile, sniff
 from pipeline.pages import PageOptions, PageResult, process_image_page
+from pipeline.store import hash_file
 
 log = logging.getLogger(__name__)
 
@@ -38,12 +38,12 @@ def read_file(path: Path, opts: PageOptions, work_root: Path) -> _Reading | None
     """Every page of an image file, and the hash of the bytes read; None for other files."""
     if sniff(path) not in IMAGE_TYPES:
         return None
-    sha = file_sha256(path)
+    sha = hash_file(path)[0]
     with imaging.open_image(path, opts.max_pixels) as img:
         count = imaging.frame_count(img)
     work = work_folder(work_root, sha)
     pages = {n: process_image_page(path, n, opts, work) for n in range(1, count + 1)}
-    if file_sha256(path) != sha:  # changed while it was read: the flow reads the stored copy
+    if hash_file(path)[0] != sha:  # changed while it was read: the flow reads the stored copy
         return None
     return _Reading(sha, pages)
 
