@@ -81,14 +81,15 @@ def test_a_turned_200_dpi_jpeg_without_dpi_reads_as_well_as_upright(
 
 
 def test_large_print_is_read_reduced_and_archived_at_its_own_size(tmp_path: Path) -> None:
-    """A 300-dpi sample page has 39-px characters: OCR reads a copy reduced to 30 px,
-    while the page PDF and the word boxes keep the page's own pixels."""
+    """A sample page (39-px characters) in a file without DPI: OCR reads a copy reduced to
+    30 px, while the page PDF and the word boxes keep the page's own pixels."""
     page, truth = _sample("scan-0023.png")
-    ready = imaging.prepare(page, 300)
+    assert imaging.prepare(page, 300).full is None  # a stated resolution is kept
+    ready = imaging.prepare(page, None)
     assert ready.full is not None and ready.scale < 0.85
     assert ready.image.width == round(page.width * ready.scale)
-    result = pages.ocr_image(page, 1, 300, pages.PageOptions(lang=LANG), tmp_path)
-    assert (result.width, result.height, result.dpi) == (page.width, page.height, 300)
+    result = pages.ocr_image(page, 1, None, pages.PageOptions(lang=LANG), tmp_path)
+    assert (result.width, result.height) == (page.width, page.height)
     assert _rate(result.text, truth) < 0.05
     assert max(w[1] + w[3] for w in result.words) > 0.8 * page.width  # boxes at full size
     with pikepdf.open(result.pdf_path or "") as pdf:
@@ -99,5 +100,5 @@ def test_large_print_is_read_reduced_and_archived_at_its_own_size(tmp_path: Path
 def test_pages_with_ordinary_print_are_not_resized() -> None:
     page, _ = _sample("scan-0002.png")
     small = page.resize((page.width * 3 // 5, page.height * 3 // 5), Image.Resampling.LANCZOS)
-    ready = imaging.prepare(small, 180)  # 44-px characters become 26 px
+    ready = imaging.prepare(small, None)  # 44-px characters become 26 px
     assert ready.full is None and ready.scale == 1 and ready.image.size == small.size
