@@ -65,6 +65,8 @@ OUT_OF_SCOPE_REASON = "不屬本處檔案類目？沒有類目的規則明確相
 MODEL_HALF_WEIGHT_AT = 20
 ALTERNATIVES = 3
 SNIPPET_RADIUS = 15
+#: share of the candidates' combined score one division must hold for a review to name it
+DIVISION_SHARE = 0.6
 #: methods of automatic decisions (an officer's is "review")
 AUTOMATIC_METHODS = frozenset({"rules", "model", "combined", "none"})
 
@@ -168,7 +170,7 @@ def decide(text: str, ctx: Context, header: DocHeader | None = None,
     rules = rule_confidences({c: sum(e["score"] for e in ev) for c, ev in evidence.items()})
     probs = _model_probabilities(ctx, text)
     sims = cm.description_similarity(ctx.model, text, ctx.schedule)
-    combined = combine(rules, probs, model_weight(ctx.model.n_examples) if ctx.model else 0.0)
+    combined = combine(rules, probs, weight_of(ctx.model))
     allowed = {c: v for c, v in combined.items() if limits.allowed(ctx.schedule, c)}
     parts = _Parts(rules, probs, sims, combined, evidence, header, limits, explain)
     if not allowed or max(allowed.values()) <= 0:
@@ -194,6 +196,33 @@ def _nearest_allowed(allowed: dict[str, float], text_best: str) -> str:
         return text_best
     candidates = sorted(c for c, v in allowed.items() if v > 0) or sorted(allowed)
     return max(candidates, key=lambda c: (_common_prefix(c, text_best) // 2, allowed[c]))
+
+
+def general_class(schedule: Schedule, division: str) -> str | None:
+    """The division's class for matters no other class of it covers (``0x99 其他…``): where
+    an officer files a document whose function the schedule has no class for."""
+    return next((c.code for c in schedule.in_division(division)
+                 if len(c.code) == 4 and c.code.endswith("99")), None)
+
+
+def likely_division(schedule: Schedule, combined: dict[str, float]) -> dict[str, Any] | None:
+    """The division holding at least :data:`DIVISION_SHARE` of the combined score of the
+    candidate classes: when the class is unsure, the review can still say whose it is."""
+    total = sum(v for v in combined.values() if v > 0)
+    by_division: dict[str, float] = {}
+    for code, v in combined.items():
+        division = schedule.get(code).division
+        if v > 0 and division:
+            by_division[division] = by_division.get(division, 0.0) + v
+    if not by_division:
+        return None
+    key = max(sorted(by_division), key=lambda d: by_division[d])
+    share = by_division[key] / total
+    if share < DIVISION_SHARE:
+        return None
+    name = schedule.divisions[key].zh_tw if key in schedule.divisions else key
+    return {"key": key, "name": name, "share": round(share, 4),
+            "general_class": general_class(schedule, key)}
 
 
 def _common_prefix(a: str, b: str) -> int:
@@ -311,6 +340,15 @@ def model_weight(n_examples: int) -> float:
         n_examples + MODEL_HALF_WEIGHT_AT)
 
 
+def weight_of(model: cm.TrainedModel | None) -> float:
+    """The model's share of the vote: as measured on held-out decisions when it was
+    trained (:func:`pipeline.calibration.fit`), else by its number of examples."""
+    if model is None:
+        return 0.0
+    chosen = getattr(model, "weight", None)  # models saved before the weight was chosen
+    return model_weight(model.n_examples) if chosen is None else float(chosen)
+
+
 def combine(rules: dict[str, float], probs: dict[str, float], weight: float) -> dict[str, float]:
     """Weighted mean of the experts over every class either has an opinion on; with no
     rule matching at all, the model alone."""
@@ -398,13 +436,15 @@ def _explain(ctx: Context, parts: _Parts, best: str | None, confidence: float,
         "rule_confidence": round(parts.rules.get(best, 0.0), 4) if best else None,
         "model_probability": round(parts.probs[best], 4) if best in parts.probs else None,
         "description_similarity": round(parts.sims[best], 4) if best in parts.sims else None,
-        "model_weight": round(model_weight(ctx.model.n_examples), 4) if ctx.model else None,
+        "model_weight": round(weight_of(ctx.model), 4) if ctx.model else None,
         "evidence": evidence,
         "alternatives": [_alternative(ctx, c, parts) for c in others[:ALTERNATIVES]],
         "header": parts.header.to_dict(),
         "printed_notes": list(parts.limits.notes),
         "schedule": f"{ctx.schedule.schedule_id} v{ctx.schedule.version}",
     }
+    if best is not None and (reason or confidence < ctx.threshold):
+        out["division"] = likely_division(ctx.schedule, combined)
     out["summary"] = summary(out, best, confidence, reason, ctx.threshold)
     if reason:
         out["review_reason"] = reason
@@ -422,7 +462,17 @@ def summary(explanation: dict[str, Any], best: str | None, confidence: float,
     verdict = (f"送審：{reason}" if reason else
                f"{'自動歸類' if confidence >= threshold else '送審：信心不足'}"
                f"（{confidence:.2f}，門檻 {threshold:.2f}）")
-    return f"擬歸 {best}「{title}」，依據{because}。{verdict}"
+    return f"擬歸 {best}「{title}」，依據{because}。{verdict}{_division_words(explanation)}"
+
+
+def _division_words(explanation: dict[str, Any]) -> str:
+    """Under review: the division the evidence points to, and its class for other matters."""
+    division = explanation.get("division")
+    if not division:
+        return ""
+    general = division.get("general_class")
+    other = f"；若無相符類目，可歸 {general}" if general else ""
+    return f"。證據多指向{division['name']}（{division['share']:.0%}）{other}"
 
 
 def _evidence_words(e: dict[str, Any]) -> str:
