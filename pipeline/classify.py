@@ -10,12 +10,15 @@ Two experts vote on the leaf classes of the retention schedule:
 * the **model** (:mod:`pipeline.classifier_model`), trained on documents officers
   confirmed, gives ``model(c) = P(c | text)`` for the classes it has seen.
 
-``confidence(c) = (1 - w) * rule(c) + w * model(c)`` with the model's weight
-``w = 0.5 * n / (n + 20)`` growing with its ``n`` training examples (never above the rules).
-Where one expert has nothing to say, the other decides alone: no model, or a class the
-model never saw, gives ``rule(c)``; no rule matching at all gives ``model(c)``. The best
-class wins; below the ``review_threshold`` setting the document goes to ``needs_review``
-instead of ``classified``. Status changes go through :mod:`pipeline.lifecycle` (by way of
+``combined(c) = (1 - w) * rule(c) + w * model(c)``, the model's weight ``w`` chosen from
+held-out decisions when the model was trained (:func:`pipeline.calibration.fit`), else
+growing with its ``n`` training examples (:func:`model_weight`). Where one expert has
+nothing to say, the other decides alone: no model, or a class the model never saw, gives
+``rule(c)``; no rule matching at all gives ``model(c)``. The best class wins; its
+calibrated probability of being right is the confidence, and below the threshold (the
+model's, chosen from measured precision, else the ``review_threshold`` setting) the
+document goes to ``needs_review`` instead of ``classified``, with the division the
+evidence points to when it points to one (:func:`likely_division`). Status changes go through :mod:`pipeline.lifecycle` (by way of
 :func:`pipeline.filing.classify`); each decision is stored as a :class:`Classification`
 row with its explanation. docs/classification.md has the details and measured numbers.
 """

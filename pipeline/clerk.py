@@ -77,6 +77,6 @@ def class_description(schedule: Schedule, cls: RetentionClass) -> Views:
     if cls.match is not None:
         for k in cls.match.keywords:
             words += [k.word] * max(1, round(k.weight))
-    scope = getattr(cls, "scope", None) or getattr(cls, "description", None)
-    body = "；".join([*titles, *words] + ([str(scope)] if scope else []))
+    scope = cls.scope.zh_tw if cls.scope is not None else None
+    body = "；".join([*titles, *words] + ([scope] if scope else []))
     return Views(cls.title.zh_tw + "；" + "；".join(words[:6]), body, "類目說明")

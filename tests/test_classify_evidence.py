@@ -22,7 +22,7 @@ from pipeline.classify import (
     schedule_of,
     weight_of,
 )
-from pipeline.clerk import document_kind, subject_of, views
+from pipeline.clerk import class_description, document_kind, subject_of, views
 from pipeline.retention.schedule import Schedule
 from pipeline.settings import REPO_RULES_DIR
 from tests import real_text_labels as rl
@@ -173,3 +173,12 @@ def test_the_model_weight_is_the_one_right_most_often_on_held_out_texts() -> Non
     assert weight_of(model) == model_weight(2)  # not chosen: by the number of examples
     model.weight = 0.0
     assert weight_of(model) == 0.0 and weight_of(None) == 0.0
+
+
+def test_work_without_a_class_goes_to_its_divisions_other_class(schedule: Schedule) -> None:
+    parking = ("法規名稱：某機關辦公大樓停車場管理要點\n一、為有效管理本大樓停車場，確保洽公民眾"
+               "停車環境，特訂定本要點。\n二、停車位分配依各單位員額比例辦理。")
+    d = decide(parking, Context(schedule, 0.6))
+    assert d.class_code == "0499"  # 其他廳舍管理: parking has no class of its own
+    described = class_description(schedule, schedule.get("0499")).body
+    assert "停車場及聯合辦公大樓管理" in described and "en=" not in described
