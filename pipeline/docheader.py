@@ -30,6 +30,8 @@ _AGENCY = (
     r"[\u4e00-\u9fff]{2,24}?(?:政府|處|局|署|部|委員會|會|院|公所|所|科|中心|法院|學校|大學"
     r"|公司|基金會|協會)"
 )
+#: the 主旨 label as OCR leaves it: a stray mark or two before it, a space inside it
+SUBJECT_LABEL = r"[\s。、.:;|“”\"'`]{0,3}主\s*旨"
 _SENDER_LABEL = re.compile(r"^\s*(?:發文機關|發文單位|來文機關)\s*[:：]\s*(?P<v>\S.*?)\s*$", re.M)
 _LETTERHEAD = re.compile(
     rf"^\s*(?P<v>{_AGENCY})(?:\s*(?:函|書函|公告|令|開會通知單)\s*$|[ \t\u3000]+\S)"

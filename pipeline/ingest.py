@@ -145,11 +145,15 @@ def prepare(
 
 
 def _known(archive: Archive, item: InputFile) -> Outcome | None:
-    """Bytes already stored are a duplicate; bytes destroyed under a disposal stay destroyed."""
     try:
         sha, _ = hash_file(item.path)
     except OSError as exc:
         raise InputFileError(f"unreadable file: {exc.strerror or exc}") from exc
+    return known_outcome(archive, item.name, sha)
+
+
+def known_outcome(archive: Archive, name: str, sha: str) -> Outcome | None:
+    """Bytes already stored are a duplicate; bytes destroyed under a disposal stay destroyed."""
     with archive.session() as session:
         row = session.execute(
             select(Document.id, Document.status).where(Document.sha256 == sha)
@@ -158,8 +162,8 @@ def _known(archive: Archive, item: InputFile) -> Outcome | None:
         return None
     if row.status == State.disposed:
         reason = f"destroyed under an approved disposal (document {row.id}); not re-ingested"
-        return Outcome(item.name, QUARANTINED, sha, reason)
-    return Outcome(item.name, DUPLICATE, sha, None, row.id)
+        return Outcome(name, QUARANTINED, sha, reason)
+    return Outcome(name, DUPLICATE, sha, None, row.id)
 
 
 def _document_id(archive: Archive, sha: str) -> int | None:

@@ -14,13 +14,15 @@ import re
 from sqlalchemy.orm import Session
 
 from pipeline.db.models import Document
+from pipeline.docheader import SUBJECT_LABEL
 from pipeline.settings import Settings
 from pipeline.text import is_cjk
 
 MAX_TITLE = 200
 #: labels whose value is the document's subject
 _SUBJECT_LABEL = re.compile(
-    r"^\s*(?:主\s*旨|案\s*由|事\s*由|標的名稱|標\s*題|Re|Subject)\s*[:：.]\s*(?P<value>.+)$",
+    rf"^(?:{SUBJECT_LABEL}|\s*(?:案\s*由|事\s*由|標的名稱|標\s*題|Re|Subject))"
+    r"\s*[:：.]\s*(?P<value>.+)$",
     re.IGNORECASE,
 )
 #: a short label followed by a colon: letterhead fields (檔號:, 承辦人:, 電話:)

@@ -66,6 +66,10 @@ def doctype(di: Di) -> str:
     return f'<!DOCTYPE {di.kind} SYSTEM "{dtd}" [\n{ents}<!NOTATION _X SYSTEM "">\n]>\n'
 
 
+#: 密等 -> the level the archive gives it (國家機密保護法 Art. 4; 密 is 一般公務機密)
+GRADES = {"密": "restricted", "機密": "confidential", "極機密": "secret", "絕對機密": "top_secret"}
+
+
 def secrecy(di: Di) -> str:
     level = f'<密等 代碼="{di.secrecy}"/>' if di.secrecy else "<密等/>"
     cond = f"<解密條件或保密期限>{_e(di.declassify)}</解密條件或保密期限>"
@@ -349,7 +353,7 @@ def truth(s: Sample) -> dict[str, Any]:
         "encoding": s.encoding,
         "division": di.unit,
         "fields": {k: v for k, v in fields.items() if v is not None},
-        "confidentiality": "confidential" if di.secrecy else "internal",
+        "confidentiality": GRADES.get(di.secrecy, "internal"),
         "attachments": len(di.attachment_entities),
         "sign_offs": [{"signer": g.name, "title": g.title, "unit": g.unit, "action": g.action,
                        "signed_at": _roc_minute(g.at), "opinion": g.opinion or None}

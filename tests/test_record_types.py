@@ -336,9 +336,17 @@ def test_confidentiality_is_raised_never_lowered() -> None:
     plain = _apply("official_document", "box-0113-02/folder-01/scan-0009.jpg", _doc("public"))
     assert staff.confidentiality == "confidential"
     assert energy.confidentiality == "internal"  # the type's default is public
-    assert classified.confidentiality == "confidential"  # 密等: 密
+    assert classified.confidentiality == "restricted"  # 密等: 密 (一般公務機密)
     assert plain.confidentiality == "internal"
     assert raise_confidentiality("secret-x", "public") == "secret-x"
+
+
+@pytest.mark.parametrize(("printed", "level"), [
+    ("密", "restricted"), ("機密", "confidential"), ("極機密", "secret"),
+    ("絕對機密", "top_secret"), ("普通", "internal")])
+def test_each_printed_secrecy_grade_gives_its_own_level(printed: str, level: str) -> None:
+    rtype = installed_types().get("official_document")
+    assert rtype.confidentiality_for({"classification": printed}) == level
 
 
 # ---------------------------------------------------------------- typed-field search filter

@@ -86,6 +86,7 @@ def test_confidentiality_follows_the_type(sample_archive: Archive) -> None:
     evaluations = [d for d in docs.values() if d.record_type == "staff_evaluation"]
     assert len(evaluations) == 2
     assert all(d.confidentiality == "confidential" for d in evaluations)
+    # 密 is printed on it (restricted); its class 010101 is confidential
     assert docs["box-0113-03/folder-02/scan-0023.png"].confidentiality == "confidential"
     assert docs["digital/energy-report-106-07.pdf"].confidentiality == "internal"
 

@@ -26,11 +26,10 @@ from pipeline.di.render import Attachment, render_reading_copy
 from pipeline.di.sniff import is_zip, xml_role
 from pipeline.di.xmlsafe import read_xml
 from pipeline.errors import CorruptFile, ExternalProgramError, InputFileError, UnsupportedFileType
-from pipeline.ingest import DUPLICATE, QUARANTINED, Job, Outcome, plan, record_blob, work_dir
+from pipeline.ingest import QUARANTINED, Job, Outcome, known_outcome, plan, record_blob, work_dir
 from pipeline.intake import InputFile, sniff
 from pipeline.manifest import ManifestEntry
 from pipeline.pages import PageOptions
-from pipeline.states import State
 from pipeline.store import disk_errors, hash_file
 
 PACKAGE_MEDIA_TYPE = "application/vnd.records.di-package+json"
@@ -91,7 +90,7 @@ def _prepare(archive: Archive, item: InputFile, entry: ManifestEntry | None,
     parts = [*(p for p in parts if p.role == "container"), *package.parts]
     manifest = manifest_bytes(parts)
     sha = hashlib.sha256(manifest).hexdigest()
-    if known := _known(archive, item.name, sha):
+    if known := known_outcome(archive, item.name, sha):
         return known
     try:
         return _plan(archive, item, entry, opts, work, package, manifest)
@@ -216,23 +215,6 @@ def manifest_bytes(parts: list[Part]) -> bytes:
     data = {"format": MANIFEST_FORMAT, "version": 1,
             "parts": sorted((p.entry() for p in parts), key=lambda e: (e["name"], e["sha256"]))}
     return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
-
-
-def _known(archive: Archive, name: str, sha: str) -> Outcome | None:
-    from sqlalchemy import select
-
-    from pipeline.db.models import Document
-
-    with archive.session() as session:
-        row = session.execute(
-            select(Document.id, Document.status).where(Document.sha256 == sha)
-        ).first()
-    if row is None:
-        return None
-    if row.status == State.disposed:
-        reason = f"destroyed under an approved disposal (document {row.id}); not re-ingested"
-        return Outcome(name, QUARANTINED, sha, reason)
-    return Outcome(name, DUPLICATE, sha, None, row.id)
 
 
 def _plan(archive: Archive, item: InputFile, entry: ManifestEntry | None, opts: PageOptions,

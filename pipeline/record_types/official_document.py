@@ -14,6 +14,8 @@ from typing import Any, ClassVar
 import regex
 from pydantic import BaseModel, ConfigDict, Field
 
+from pipeline import secrecy
+from pipeline.docheader import SUBJECT_LABEL
 from pipeline.record_types.base import PageText, RecordType, full_text, reading_text
 from pipeline.record_types.parsing import (
     evidence,
@@ -34,7 +36,7 @@ _DOC_NUMBER = r"[\u4e00-\u9fff]{1,8}字第\s*\d{5,12}\s*號"
 _TITLE = re.compile(r"^(?P<agency>\S{2,24}?)\s*(?P<form>函|書函|公告|開會通知單)$")
 _MEMO = re.compile(r"^\S{0,2}\s*於\s*(?P<unit>\S{2,24}?(?:處|科|室|局|所|課|組|中心))$")
 #: a line that starts the subject paragraph (主旨), value in ``v``; OCR noise before it
-SUBJECT_START = regex.compile(r"^[\s。、.:;|“”\"'`]{0,3}主\s*旨\s*[:：]?\s*(?P<v>.*)$")
+SUBJECT_START = regex.compile(rf"^{SUBJECT_LABEL}\s*[:：]?\s*(?P<v>.*)$")
 _BOUNDARY = re.compile(
     r"^(?:說\s*明|擬\s*辦|依\s*據|公告事項|正本|副本|[一二三四五六七八九十]、|、)"
 )
@@ -106,7 +108,9 @@ class OfficialDocument(RecordType):
         }
 
     def confidentiality_for(self, fields: Mapping[str, Any]) -> str:
-        return "confidential" if fields.get("classification") in CLASSIFIED else "internal"
+        # each 密等 to its own level (國家機密保護法 Art. 4; 密 is 一般公務機密)
+        level = fields.get("classification")
+        return secrecy.parse_level(level) if level in CLASSIFIED else "internal"
 
 
 def _value(text: str | None) -> str | None:
