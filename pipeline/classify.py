@@ -18,9 +18,10 @@ nothing to say, the other decides alone: no model, or a class the model never sa
 calibrated probability of being right is the confidence, and below the threshold (the
 model's, chosen from measured precision, else the ``review_threshold`` setting) the
 document goes to ``needs_review`` instead of ``classified``, with the division the
-evidence points to when it points to one (:func:`likely_division`). Status changes go through :mod:`pipeline.lifecycle` (by way of
-:func:`pipeline.filing.classify`); each decision is stored as a :class:`Classification`
-row with its explanation. docs/classification.md has the details and measured numbers.
+evidence points to when it points to one (:func:`likely_division`). Status changes go
+through :mod:`pipeline.lifecycle` (by way of :func:`pipeline.filing.classify`); each
+decision is stored as a :class:`Classification` row with its explanation.
+docs/classification.md has the details and measured numbers.
 """
 
 from __future__ import annotations
