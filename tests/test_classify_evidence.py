@@ -58,6 +58,11 @@ def test_the_subject_and_the_kind_of_a_letter_are_read() -> None:
     assert document_kind("簽 於秘書處總務科\n主旨：擬辦理消防演練。") == "簽"
     assert document_kind("法規名稱：臺中市公務機關聯合辦公大樓管理要點\n一、為管理…") == "規定"
     assert document_kind("第一次業務會議紀錄\n開會時間：113年5月1日") == "會議紀錄"
+    # OCR lost the 說明 label (and a numeral): the subject still ends with its paragraph
+    memo = "簽 於秘書處總務科\n主旨:擬辦理電梯汰換案,簽請核示。\n一、擬循公開招標程序辦理。"
+    assert subject_of(memo) == "擬辦理電梯汰換案,簽請核示。"
+    lost = "主旨：請辦理公\n文稽催，請查照\n、經統計逾限公文"
+    assert subject_of(lost) == "請辦理公 文稽催，請查照"
     rule = "臺中市公務機關聯合辦公大樓管理要點\n一、臺中市政府為管理辦公大樓。"
     assert views(rule).subject.startswith("臺中市公務機關聯合辦公大樓管理要點")
 
