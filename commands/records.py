@@ -62,8 +62,8 @@ def search(
     if as_json:
         print_json(result.to_dict())
         return
-    table = Table(title=f"{result.total} documents match {query!r}")
-    for col in ("doc", "pages", "score", "title", "snippet"):
+    table = Table(title=f"「{query}」：{result.total} 件文件符合 ({result.total} matching)")
+    for col in ("文件 doc", "頁 pages", "分數 score", "標題 title", "摘錄 snippet"):
         table.add_column(col)
     for h in result.hits:
         table.add_row(
