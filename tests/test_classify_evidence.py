@@ -187,3 +187,14 @@ def test_work_without_a_class_goes_to_its_divisions_other_class(schedule: Schedu
     assert d.class_code == "0499"  # 其他廳舍管理: parking has no class of its own
     described = class_description(schedule, schedule.get("0499")).body
     assert "停車場及聯合辦公大樓管理" in described and "en=" not in described
+
+
+def test_rules_of_two_classes_matching_alike_leave_the_choice_to_a_person(
+        schedule: Schedule) -> None:
+    text = ("主旨：重申拒絕受贈財物及餽贈，並落實請託關說登錄，請查照。\n"
+            "說明：同仁遇有受贈財物、餽贈或請託關說，應依廉政倫理規範登錄。")
+    d = decide(text, Context(schedule, 0.0))  # any confidence files, but not split evidence
+    assert d.class_code in {"010301", "0803"} and d.needs_review(0.0)
+    assert d.review_reason is not None and d.review_reason.startswith("規則證據分歧")
+    clear = decide("主旨：本處113年第1季受贈財物登記表，請查照。", Context(schedule, 0.0))
+    assert clear.class_code == "010301" and clear.review_reason is None
