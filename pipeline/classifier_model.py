@@ -112,6 +112,8 @@ class TrainedModel:
     #: calibrated probability from which documents are filed without review
     threshold: float | None = None
     calibration: dict[str, Any] = field(default_factory=dict)
+    #: the model's share of the vote, chosen from held-out decisions (None: by its size)
+    weight: float | None = None
 
 
 @dataclass

@@ -10,14 +10,18 @@ Two experts vote on the leaf classes of the retention schedule:
 * the **model** (:mod:`pipeline.classifier_model`), trained on documents officers
   confirmed, gives ``model(c) = P(c | text)`` for the classes it has seen.
 
-``confidence(c) = (1 - w) * rule(c) + w * model(c)`` with the model's weight
-``w = 0.5 * n / (n + 20)`` growing with its ``n`` training examples (never above the rules).
-Where one expert has nothing to say, the other decides alone: no model, or a class the
-model never saw, gives ``rule(c)``; no rule matching at all gives ``model(c)``. The best
-class wins; below the ``review_threshold`` setting the document goes to ``needs_review``
-instead of ``classified``. Status changes go through :mod:`pipeline.lifecycle` (by way of
-:func:`pipeline.filing.classify`); each decision is stored as a :class:`Classification`
-row with its explanation. docs/classification.md has the details and measured numbers.
+``combined(c) = (1 - w) * rule(c) + w * model(c)``, the model's weight ``w`` chosen from
+held-out decisions when the model was trained (:func:`pipeline.calibration.fit`), else
+growing with its ``n`` training examples (:func:`model_weight`). Where one expert has
+nothing to say, the other decides alone: no model, or a class the model never saw, gives
+``rule(c)``; no rule matching at all gives ``model(c)``. The best class wins; its
+calibrated probability of being right is the confidence, and below the threshold (the
+model's, chosen from measured precision, else the ``review_threshold`` setting) the
+document goes to ``needs_review`` instead of ``classified``, with the division the
+evidence points to when it points to one (:func:`likely_division`). Status changes go
+through :mod:`pipeline.lifecycle` (by way of :func:`pipeline.filing.classify`); each
+decision is stored as a :class:`Classification` row with its explanation.
+docs/classification.md has the details and measured numbers.
 """
 
 from __future__ import annotations
@@ -65,6 +69,12 @@ OUT_OF_SCOPE_REASON = "不屬本處檔案類目？沒有類目的規則明確相
 MODEL_HALF_WEIGHT_AT = 20
 ALTERNATIVES = 3
 SNIPPET_RADIUS = 15
+#: another class with this share of the best class's rule points (or more) splits the
+#: evidence: a person chooses (chosen on the development set: of its decisions whose
+#: runner-up had 85 % of the points or more, two in five were wrong)
+SPLIT_RATIO = 0.85
+#: share of the candidates' combined score one division must hold for a review to name it
+DIVISION_SHARE = 0.6
 #: methods of automatic decisions (an officer's is "review")
 AUTOMATIC_METHODS = frozenset({"rules", "model", "combined", "none"})
 
@@ -168,7 +178,7 @@ def decide(text: str, ctx: Context, header: DocHeader | None = None,
     rules = rule_confidences({c: sum(e["score"] for e in ev) for c, ev in evidence.items()})
     probs = _model_probabilities(ctx, text)
     sims = cm.description_similarity(ctx.model, text, ctx.schedule)
-    combined = combine(rules, probs, model_weight(ctx.model.n_examples) if ctx.model else 0.0)
+    combined = combine(rules, probs, weight_of(ctx.model))
     allowed = {c: v for c, v in combined.items() if limits.allowed(ctx.schedule, c)}
     parts = _Parts(rules, probs, sims, combined, evidence, header, limits, explain)
     if not allowed or max(allowed.values()) <= 0:
@@ -181,9 +191,25 @@ def decide(text: str, ctx: Context, header: DocHeader | None = None,
               f"{blocked}；請確認歸入 {best}") if blocked else None
     if reason is None and _out_of_scope(ctx, parts, best, confidence):
         return _no_class(ctx, parts, text)
+    reason = reason or _split_evidence(ctx, parts, best)
     return Decision(best, round(confidence, 4), _method(rules, probs, best),
                     _explain(ctx, parts, best, confidence, reason, text), reason,
                     decision_features(parts, best))
+
+
+def _split_evidence(ctx: Context, parts: _Parts, best: str) -> str | None:
+    """Why a person must choose when another class's rules match about as strongly as the
+    best's (:data:`SPLIT_RATIO`), unless the printed 檔號 names the best class."""
+    if parts.limits.code_in_force and best.startswith(parts.limits.code_in_force):
+        return None
+    points = {c: sum(e["score"] for e in ev) for c, ev in parts.evidence.items()}
+    rival = max(sorted(c for c in points if c != best), key=lambda c: points[c], default=None)
+    own = points.get(best, 0.0)
+    if rival is None or points[rival] <= 0 or points[rival] < SPLIT_RATIO * own:
+        return None
+    title = ctx.schedule.get(rival).title.zh_tw
+    return (f"規則證據分歧：{rival}「{title}」之規則分數（{points[rival]:.1f}）與 {best} 相近"
+            f"（{own:.1f}）；請確認歸入 {best}")
 
 
 def _nearest_allowed(allowed: dict[str, float], text_best: str) -> str:
@@ -194,6 +220,33 @@ def _nearest_allowed(allowed: dict[str, float], text_best: str) -> str:
         return text_best
     candidates = sorted(c for c, v in allowed.items() if v > 0) or sorted(allowed)
     return max(candidates, key=lambda c: (_common_prefix(c, text_best) // 2, allowed[c]))
+
+
+def general_class(schedule: Schedule, division: str) -> str | None:
+    """The division's class for matters no other class of it covers (``0x99 其他…``): where
+    an officer files a document whose function the schedule has no class for."""
+    return next((c.code for c in schedule.in_division(division)
+                 if len(c.code) == 4 and c.code.endswith("99")), None)
+
+
+def likely_division(schedule: Schedule, combined: dict[str, float]) -> dict[str, Any] | None:
+    """The division holding at least :data:`DIVISION_SHARE` of the combined score of the
+    candidate classes: when the class is unsure, the review can still say whose it is."""
+    total = sum(v for v in combined.values() if v > 0)
+    by_division: dict[str, float] = {}
+    for code, v in combined.items():
+        division = schedule.get(code).division
+        if v > 0 and division:
+            by_division[division] = by_division.get(division, 0.0) + v
+    if not by_division:
+        return None
+    key = max(sorted(by_division), key=lambda d: by_division[d])
+    share = by_division[key] / total
+    if share < DIVISION_SHARE:
+        return None
+    name = schedule.divisions[key].zh_tw if key in schedule.divisions else key
+    return {"key": key, "name": name, "share": round(share, 4),
+            "general_class": general_class(schedule, key)}
 
 
 def _common_prefix(a: str, b: str) -> int:
@@ -311,6 +364,15 @@ def model_weight(n_examples: int) -> float:
         n_examples + MODEL_HALF_WEIGHT_AT)
 
 
+def weight_of(model: cm.TrainedModel | None) -> float:
+    """The model's share of the vote: as measured on held-out decisions when it was
+    trained (:func:`pipeline.calibration.fit`), else by its number of examples."""
+    if model is None:
+        return 0.0
+    chosen = getattr(model, "weight", None)  # models saved before the weight was chosen
+    return model_weight(model.n_examples) if chosen is None else float(chosen)
+
+
 def combine(rules: dict[str, float], probs: dict[str, float], weight: float) -> dict[str, float]:
     """Weighted mean of the experts over every class either has an opinion on; with no
     rule matching at all, the model alone."""
@@ -398,13 +460,15 @@ def _explain(ctx: Context, parts: _Parts, best: str | None, confidence: float,
         "rule_confidence": round(parts.rules.get(best, 0.0), 4) if best else None,
         "model_probability": round(parts.probs[best], 4) if best in parts.probs else None,
         "description_similarity": round(parts.sims[best], 4) if best in parts.sims else None,
-        "model_weight": round(model_weight(ctx.model.n_examples), 4) if ctx.model else None,
+        "model_weight": round(weight_of(ctx.model), 4) if ctx.model else None,
         "evidence": evidence,
         "alternatives": [_alternative(ctx, c, parts) for c in others[:ALTERNATIVES]],
         "header": parts.header.to_dict(),
         "printed_notes": list(parts.limits.notes),
         "schedule": f"{ctx.schedule.schedule_id} v{ctx.schedule.version}",
     }
+    if best is not None and (reason or confidence < ctx.threshold):
+        out["division"] = likely_division(ctx.schedule, combined)
     out["summary"] = summary(out, best, confidence, reason, ctx.threshold)
     if reason:
         out["review_reason"] = reason
@@ -422,7 +486,17 @@ def summary(explanation: dict[str, Any], best: str | None, confidence: float,
     verdict = (f"送審：{reason}" if reason else
                f"{'自動歸類' if confidence >= threshold else '送審：信心不足'}"
                f"（{confidence:.2f}，門檻 {threshold:.2f}）")
-    return f"擬歸 {best}「{title}」，依據{because}。{verdict}"
+    return f"擬歸 {best}「{title}」，依據{because}。{verdict}{_division_words(explanation)}"
+
+
+def _division_words(explanation: dict[str, Any]) -> str:
+    """Under review: the division the evidence points to, and its class for other matters."""
+    division = explanation.get("division")
+    if not division:
+        return ""
+    general = division.get("general_class")
+    other = f"；若無相符類目，可歸 {general}" if general else ""
+    return f"。證據多指向{division['name']}（{division['share']:.0%}）{other}"
 
 
 def _evidence_words(e: dict[str, Any]) -> str:

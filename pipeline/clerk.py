@@ -21,8 +21,13 @@ BODY_CHARS = 3000
 #: without a 主旨, the title-like head of the text stands in for it
 HEAD_CHARS = 80
 
+#: the 主旨 is one paragraph: it ends at the next label, at the first item of the 說明 (its
+#: label lost to OCR: "一、", or "、" with the numeral lost too), at a line break after
+#: "。", or at a blank line
 _SUBJECT = re.compile(r"(?:^|\n)[\s。、.:;|]{0,3}(?:主\s*旨|旨)\s*[:：]\s*(?P<v>.+?)"
-                      r"(?=\n\s*(?:說\s*明|公告事項|擬\s*辦|依\s*據|正本|副本)|\n\s*\n|\Z)", re.S)
+                      r"(?:(?=\n\s*(?:說\s*明|公告事項|擬\s*辦|依\s*據|正本|副本"
+                      r"|[一二三四五六七八九十]{1,3}\s*[、，]|、))|(?<=。)(?=[ \t]*\n)"
+                      r"|(?=\n\s*\n)|\Z)", re.S)
 _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("會議紀錄", re.compile(r"會議紀錄|會議記錄|開會時間|主\s*席\s*[:：]|決\s*議\s*[:：]")),
     ("簽", re.compile(r"^\s*簽\s*(?:稿\s*)?於|^\s*擬\s*辦\s*[:：]?|敬陳", re.M)),
@@ -77,6 +82,6 @@ def class_description(schedule: Schedule, cls: RetentionClass) -> Views:
     if cls.match is not None:
         for k in cls.match.keywords:
             words += [k.word] * max(1, round(k.weight))
-    scope = getattr(cls, "scope", None) or getattr(cls, "description", None)
-    body = "；".join([*titles, *words] + ([str(scope)] if scope else []))
+    scope = cls.scope.zh_tw if cls.scope is not None else None
+    body = "；".join([*titles, *words] + ([scope] if scope else []))
     return Views(cls.title.zh_tw + "；" + "；".join(words[:6]), body, "類目說明")

@@ -127,11 +127,14 @@ def _execute_in(archive: Archive, session: Session, actor: Actor, schedule: Sche
     cert = DestructionCertificate(item_id=item.id)
     session.add(cert)
     session.flush()
+    documents = filing.file_documents(session, item.file)
+    # 案名 from the subjects, read before destruction clears the documents' fields
+    case = reports.case_title([d for d, _ in documents], item.file.title)
     destroyed = [_destroy_document(archive, session, actor, item, cert, d, a)
-                 for d, a in filing.file_documents(session, item.file)]
+                 for d, a in documents]
     item.executed_by, item.executed_at = actor.name, datetime.now(UTC)
     item.supervisors = watchers
-    body = certificate_body(session, schedule, item, cert, destroyed, actor)
+    body = certificate_body(session, schedule, item, cert, destroyed, actor, case)
     paths = _store_certificate(archive, cert, body, written)
     audit.append(session, actor.name, "disposal.execute", f"disposal_item:{item.id}",
                  {"certificate": cert.id, "authority_ref": item.authority_ref,
@@ -231,9 +234,10 @@ def _destroy_document(archive: Archive, session: Session, actor: Actor, item: Di
 
 def certificate_body(session: Session, schedule: Schedule, item: DisposalItem,
                      cert: DestructionCertificate, destroyed: list[dict[str, Any]],
-                     actor: Actor) -> dict[str, Any]:
+                     actor: Actor, case_title: str) -> dict[str, Any]:
     file = filing.file_dict(session, item.file)
     file.pop("documents")
+    file["title"] = case_title
     file["retention_changes"] = reports.retention_changes(session, item.file)
     dl = item.disposal_list
     return {

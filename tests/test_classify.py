@@ -313,5 +313,5 @@ def test_every_sample_document_has_class_confidence_and_explanation(
     with capsys.disabled():
         print(f"\nsample batch: {right}/{n} right, {review}/{n} sent to review, "
               f"{filed_right}/{filed} right among those classified without review")
-    # measured: 20/24 right, 9/24 to review, 15/15 right without review
+    # measured: 20/24 right, 8/24 to review, 16/16 right without review
     assert right >= 18 and review <= 11 and filed_right >= filed - 1

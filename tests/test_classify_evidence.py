@@ -11,8 +11,18 @@ import pytest
 from pipeline import calibration
 from pipeline import classifier_model as cm
 from pipeline.calibration import choose_threshold, exact
-from pipeline.classify import OUT_OF_SCOPE_REASON, Context, decide, schedule_of
-from pipeline.clerk import document_kind, subject_of, views
+from pipeline.classify import (
+    OUT_OF_SCOPE_REASON,
+    Context,
+    Decision,
+    decide,
+    general_class,
+    likely_division,
+    model_weight,
+    schedule_of,
+    weight_of,
+)
+from pipeline.clerk import class_description, document_kind, subject_of, views
 from pipeline.retention.schedule import Schedule
 from pipeline.settings import REPO_RULES_DIR
 from tests import real_text_labels as rl
@@ -48,6 +58,11 @@ def test_the_subject_and_the_kind_of_a_letter_are_read() -> None:
     assert document_kind("簽 於秘書處總務科\n主旨：擬辦理消防演練。") == "簽"
     assert document_kind("法規名稱：臺中市公務機關聯合辦公大樓管理要點\n一、為管理…") == "規定"
     assert document_kind("第一次業務會議紀錄\n開會時間：113年5月1日") == "會議紀錄"
+    # OCR lost the 說明 label (and a numeral): the subject still ends with its paragraph
+    memo = "簽 於秘書處總務科\n主旨:擬辦理電梯汰換案,簽請核示。\n一、擬循公開招標程序辦理。"
+    assert subject_of(memo) == "擬辦理電梯汰換案,簽請核示。"
+    lost = "主旨：請辦理公\n文稽催，請查照\n、經統計逾限公文"
+    assert subject_of(lost) == "請辦理公 文稽催，請查照"
     rule = "臺中市公務機關聯合辦公大樓管理要點\n一、臺中市政府為管理辦公大樓。"
     assert views(rule).subject.startswith("臺中市公務機關聯合辦公大樓管理要點")
 
@@ -91,8 +106,9 @@ def test_calibrated_confidence_separates_right_from_wrong(schedule: Schedule) ->
     model = calibration.fit(examples, schedule)
     assert model.calibrator is not None and model.threshold is not None
     assert 0.5 <= model.threshold <= 1.0 and model.calibration["decisions"] >= 20
-    held_out = [(e, d) for e, d in calibration.held_out_decisions(examples, schedule)
-                if d.class_code is not None]
+    assert model.weight in calibration.WEIGHTS
+    decided = calibration.held_out_decisions(examples, schedule, weights=(model.weight,))
+    held_out = [(e, d) for e, d in decided[model.weight] if d.class_code is not None]
     probs = model.calibrator.predict_proba([d.features for _, d in held_out])[:, 1]
     right = [p for (e, d), p in zip(held_out, probs, strict=True) if e.accepts(d.class_code)]
     wrong = [p for (e, d), p in zip(held_out, probs, strict=True)
@@ -122,3 +138,63 @@ def test_development_set_labels_map_to_classes_divisions_or_out_of_scope(
         assert hr.target_division == (rl.schedule_division(schedule, "personnel") or rl.OUT)
     assert dengue.out_of_scope and rl.right(schedule, dengue, None)
     assert not rl.right(schedule, dengue, "020302")
+
+
+def test_each_division_has_its_class_for_other_matters(schedule: Schedule) -> None:
+    assert general_class(schedule, "archives") == "0699"
+    assert general_class(schedule, "procurement_management") == "0599"
+    assert general_class(schedule, "documentation") == "0299"  # not 1099 or 1199
+    assert general_class(schedule, "no_such_division") is None
+
+
+def test_a_review_names_the_division_the_evidence_points_to(schedule: Schedule) -> None:
+    text = "主旨：本處屆期檔案銷毀及永久保存檔案移轉作業，請查照。"
+    unsure = decide(text, Context(schedule, 0.99))  # rules alone stay below 0.99
+    assert unsure.class_code in {"060401", "060402"} and unsure.needs_review(0.99)
+    division = unsure.explanation["division"]
+    assert division["key"] == "archives" and division["general_class"] == "0699"
+    assert division["share"] >= 0.6
+    assert "證據多指向檔案科" in unsure.explanation["summary"] and "0699" in unsure.explanation[
+        "summary"]
+    sure = decide(text, Context(schedule, 0.0))  # filed: no division to point to
+    assert "division" not in sure.explanation
+    spread = {"060401": 0.4, "030201": 0.35, "020101": 0.25}  # no division holds 60 %
+    assert likely_division(schedule, spread) is None
+
+
+def test_the_model_weight_is_the_one_right_most_often_on_held_out_texts() -> None:
+    a, b = exact("甲", "060401"), exact("乙", "030201")
+
+    def decision(code: str) -> Decision:
+        return Decision(code, 0.5, "combined")
+
+    decided: dict[float | None, list[tuple[calibration.Example, Decision]]] = {
+        0.0: [(a, decision("060401")), (b, decision("060401"))],
+        0.3: [(a, decision("060401")), (b, decision("030201"))],
+        0.45: [(a, decision("060401")), (b, decision("030201"))],
+    }
+    assert calibration.choose_weight(decided) == 0.3  # a tie goes to the smaller weight
+    model = cm.train(["甲乙", "丙丁"], ["060401", "030201"], "t", 1)
+    assert weight_of(model) == model_weight(2)  # not chosen: by the number of examples
+    model.weight = 0.0
+    assert weight_of(model) == 0.0 and weight_of(None) == 0.0
+
+
+def test_work_without_a_class_goes_to_its_divisions_other_class(schedule: Schedule) -> None:
+    parking = ("法規名稱：某機關辦公大樓停車場管理要點\n一、為有效管理本大樓停車場，確保洽公民眾"
+               "停車環境，特訂定本要點。\n二、停車位分配依各單位員額比例辦理。")
+    d = decide(parking, Context(schedule, 0.6))
+    assert d.class_code == "0499"  # 其他廳舍管理: parking has no class of its own
+    described = class_description(schedule, schedule.get("0499")).body
+    assert "停車場及聯合辦公大樓管理" in described and "en=" not in described
+
+
+def test_rules_of_two_classes_matching_alike_leave_the_choice_to_a_person(
+        schedule: Schedule) -> None:
+    text = ("主旨：重申拒絕受贈財物及餽贈，並落實請託關說登錄，請查照。\n"
+            "說明：同仁遇有受贈財物、餽贈或請託關說，應依廉政倫理規範登錄。")
+    d = decide(text, Context(schedule, 0.0))  # any confidence files, but not split evidence
+    assert d.class_code in {"010301", "0803"} and d.needs_review(0.0)
+    assert d.review_reason is not None and d.review_reason.startswith("規則證據分歧")
+    clear = decide("主旨：本處113年第1季受贈財物登記表，請查照。", Context(schedule, 0.0))
+    assert clear.class_code == "010301" and clear.review_reason is None

@@ -186,6 +186,7 @@ def test_execution_removes_blobs_index_and_pages_and_leaves_tombstone_and_certif
     assert cert["intact"]
     body = cert["body"]
     assert body["authority_ref"] == REF
+    assert body["file"]["title"] == "測試公文"  # 案名: the subject, not the class title
     assert body["disposal_list"] == f"{date.today().year - 1911}-001"
     assert body["supervisors"] == [{"unit": "政風室", "name": "王監銷"},
                                    {"unit": "主計室", "name": "李會同"}]
