@@ -254,9 +254,9 @@ def median_keep(gray: np.ndarray) -> float:
     """Share of the ink of blobs of 20+ pixels (not specks) still ink after a 3x3 median."""
     ink, level = _ink(gray)
     _, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
-    marks = np.flatnonzero(stats[:, 4] >= 20)
-    marks = marks[marks > 0]
-    big = np.isin(labels, marks)
+    wanted = stats[:, 4] >= 20
+    wanted[0] = False  # the background
+    big = wanted[labels]  # a table lookup: no int copies of the label image (np.isin makes them)
     if not big.any():
         return 1.0
     kept = cv2.medianBlur(gray, 3) <= level

@@ -23,7 +23,13 @@ from pipeline._exec import poppler
 from pipeline.archive import Archive
 from pipeline.db.models import Document, StoredFile
 from pipeline.di.sniff import is_package
-from pipeline.errors import CorruptFile, EncryptedFile, ExternalProgramError, InputFileError
+from pipeline.errors import (
+    CorruptFile,
+    EncryptedFile,
+    ExternalProgramError,
+    ImageTooLarge,
+    InputFileError,
+)
 from pipeline.intake import InputFile, sniff
 from pipeline.manifest import ManifestEntry
 from pipeline.pages import (
@@ -230,6 +236,16 @@ def process_chunk(
 
 
 def _one_page(job: Job, n: int, opts: PageOptions, source: Path, work: Path) -> PageResult:
+    try:
+        return _read_page(job, n, opts, source, work)
+    except MemoryError as exc:
+        # a page bigger than this process's memory (a limit, or a bomb under the pixel
+        # cap): the file is quarantined and the batch goes on
+        raise ImageTooLarge(f"第 {n} 頁超出可用記憶體，無法處理 (page {n} needs more memory "
+                            "than this process has)") from exc
+
+
+def _read_page(job: Job, n: int, opts: PageOptions, source: Path, work: Path) -> PageResult:
     if n in job.given_pages:
         return job.given_pages[n]
     if n in job.layer_pages:

@@ -10,6 +10,7 @@ import pikepdf
 import pytest
 from sqlalchemy import func, select, text
 
+from pipeline import imaging
 from pipeline.archive import Archive
 from pipeline.db.models import Document, Page, StoredFile
 from pipeline.search import SearchQuery
@@ -147,6 +148,28 @@ def test_bad_inputs_are_quarantined_and_the_rest_is_stored(
     assert "unreadable" in reasons["gone.png"]
     assert "decode" in reasons["broken.png"]
     assert len(reasons) == 7
+
+
+def test_a_page_that_runs_out_of_memory_quarantines_its_file_only(
+    archive: Archive, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    imagegen.save_png(imagegen.page(MEMO), src / "good.png")
+    imagegen.save_png(imagegen.page(LETTER, size=(1800, 900)), src / "huge.png")
+    real = imaging.prepare
+
+    def short_of_memory(img: Any, dpi: int | None) -> Any:
+        # the 1800-px page stands for one whose arrays do not fit the process's limit
+        if img.width != 1800:
+            return real(img, dpi)
+        raise MemoryError("Unable to allocate 32.1 MiB")
+
+    monkeypatch.setattr(imaging, "prepare", short_of_memory)
+    summary = ingest_dir(archive, src)
+    reasons = {q["path"]: q["reason"] for q in summary["quarantined"]}
+    assert summary["documents"] == 1
+    assert list(reasons) == ["huge.png"] and "記憶體" in reasons["huge.png"]
 
 
 def test_hostile_corpus_files_end_stored_or_quarantined(archive: Archive, tmp_path: Path) -> None:
