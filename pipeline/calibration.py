@@ -61,11 +61,12 @@ def train_model(examples: Sequence[Example], schedule: Schedule,
 
     Out-of-scope examples are not learnt as a class: their centroid, the mean of unrelated
     texts, drew long rules of real classes to it. They count as wrong decisions for the
-    calibrator instead."""
+    calibrator instead, and the likeness of a new text to them is one of its features."""
     learn = [e for e in examples if e.label is not None and e.label != cm.OUT_OF_SCOPE]
+    strangers = [e.text for e in examples if e.label == cm.OUT_OF_SCOPE]
     return cm.train([e.text for e in learn], [str(e.label) for e in learn],
                     schedule.schedule_id if name == "trained" else name, schedule.version,
-                    schedule)
+                    schedule, strangers)
 
 
 def held_out_decisions(examples: Sequence[Example], schedule: Schedule, folds: int = FOLDS,
@@ -112,7 +113,11 @@ def fit(examples: Sequence[Example], schedule: Schedule, *, folds: int = FOLDS,
         return model
     model.calibrator = _calibrator().fit(X, y)
     probs = _held_out_probabilities(X, y, seed)
-    model.threshold = choose_threshold(probs, y, target)
+    # a decision that goes to review whatever its confidence (split rule evidence, a
+    # printed value) is never filed by itself: it does not bear on the threshold
+    fileable = [i for i, (_, d) in enumerate(decided) if d.review_reason is None]
+    model.threshold = choose_threshold([probs[i] for i in fileable], [y[i] for i in fileable],
+                                       target)
     model.calibration = {"decisions": len(y), "right": sum(y), "target_precision": target,
                          "threshold": model.threshold, "model_weight": weight}
     return model

@@ -42,7 +42,7 @@ if TYPE_CHECKING:
 # ``records`` commands never need it.
 
 #: bump when the saved structure or the text normalisation changes
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 MAX_CHARS = 20_000
 #: softmax temperature turning similarities into probabilities
 TEMPERATURE = 0.05
@@ -114,6 +114,8 @@ class TrainedModel:
     calibration: dict[str, Any] = field(default_factory=dict)
     #: the model's share of the vote, chosen from held-out decisions (None: by its size)
     weight: float | None = None
+    #: vectors of texts confirmed as belonging to no class (out of scope)
+    strangers: Any = None
 
 
 @dataclass
@@ -269,8 +271,12 @@ def _check_examples(labels: list[str]) -> None:
 
 
 def train(texts: list[str], labels: list[str], schedule_id: str,
-          schedule_version: int, schedule: Schedule | None = None) -> TrainedModel:
-    """Fit on every example (and, given the schedule, on every class's description)."""
+          schedule_version: int, schedule: Schedule | None = None,
+          strangers: list[str] | None = None) -> TrainedModel:
+    """Fit on every example (and, given the schedule, on every class's description).
+
+    ``strangers`` are texts confirmed as out of scope: not a class to propose, but a
+    likeness to them (:func:`stranger_similarity`) is evidence against any class."""
     if schedule is None:
         _check_examples(labels)
     items, all_labels, desc = [views(t) for t in texts], list(labels), None
@@ -279,8 +285,22 @@ def train(texts: list[str], labels: list[str], schedule_id: str,
         items, all_labels = items + described, all_labels + codes
     pipe = _fit(items, all_labels)
     classes = tuple(str(c) for c in pipe.classes_)
-    return TrainedModel(pipe, classes, len(texts), schedule_id, schedule_version,
-                        datetime.now(UTC), counts=dict(Counter(labels)), descriptions=desc)
+    model = TrainedModel(pipe, classes, len(texts), schedule_id, schedule_version,
+                         datetime.now(UTC), counts=dict(Counter(labels)), descriptions=desc)
+    if strangers:
+        with _one_thread():
+            model.strangers = pipe._matrix([views(t) for t in strangers])
+    return model
+
+
+def stranger_similarity(model: TrainedModel | None, text: str) -> float:
+    """Cosine similarity of the text to the nearest text confirmed as out of scope (0
+    without such texts): a letter like one that fitted no class likely fits none."""
+    if model is None or model.strangers is None:
+        return 0.0
+    with _one_thread():
+        row = model.pipeline._matrix([views(text)])
+        return float((row @ model.strangers.T).toarray().max())
 
 
 def evaluate(texts: list[str], labels: list[str], seed: int = SEED) -> Metrics:

@@ -180,7 +180,8 @@ def decide(text: str, ctx: Context, header: DocHeader | None = None,
     sims = cm.description_similarity(ctx.model, text, ctx.schedule)
     combined = combine(rules, probs, weight_of(ctx.model))
     allowed = {c: v for c, v in combined.items() if limits.allowed(ctx.schedule, c)}
-    parts = _Parts(rules, probs, sims, combined, evidence, header, limits, explain)
+    parts = _Parts(rules, probs, sims, combined, evidence, header, limits, explain,
+                   cm.stranger_similarity(ctx.model, text))
     if not allowed or max(allowed.values()) <= 0:
         return _no_class(ctx, parts, text)
     text_best = max(sorted(combined), key=lambda c: combined[c])
@@ -269,6 +270,8 @@ class _Parts:
     limits: PrintedConstraints
     #: whether to name the model's n-grams (measurements need the decision only)
     explain: bool = True
+    #: similarity to the nearest text confirmed as out of scope
+    stranger: float = 0.0
 
 
 def decision_features(parts: _Parts, best: str) -> list[float]:
@@ -280,7 +283,7 @@ def decision_features(parts: _Parts, best: str) -> list[float]:
             parts.probs.get(best, 0.0), parts.probs.get(cm.OUT_OF_SCOPE, 0.0),
             parts.sims.get(best, 0.0), max(parts.sims.values(), default=0.0),
             1.0 if parts.limits.code_in_force and best.startswith(parts.limits.code_in_force)
-            else 0.0]
+            else 0.0, parts.stranger]
 
 
 def calibrated(ctx: Context, parts: _Parts, best: str) -> float:

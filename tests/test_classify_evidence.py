@@ -91,6 +91,18 @@ def test_out_of_scope_is_said_not_forced_into_the_nearest_class(
     assert d.needs_review(0.0)
 
 
+def test_a_text_like_one_confirmed_out_of_scope_is_told_apart(schedule: Schedule) -> None:
+    model = calibration.train_model([exact(t, cm.OUT_OF_SCOPE) for t in UNRELATED], schedule)
+    assert model.strangers is not None and cm.OUT_OF_SCOPE not in model.classes
+    near = "戶政事務所調整延時服務時段，民眾可於週六上午辦理戶籍登記。"
+    far = "主旨：本處公務車輛調派及使用情形，請查照。"
+    assert cm.stranger_similarity(model, near) > 0.3 > cm.stranger_similarity(model, far)
+    # the calibrator sees the likeness (threshold 0: a class is proposed, not refused)
+    assert decide(near, Context(schedule, 0.0, model)).features[-1] == pytest.approx(
+        cm.stranger_similarity(model, near))
+    assert cm.stranger_similarity(None, near) == 0.0
+
+
 def test_the_threshold_is_the_lowest_with_the_target_precision() -> None:
     probs = [0.99, 0.95, 0.9, 0.8, 0.7, 0.6, 0.4]
     right = [1, 1, 1, 1, 0, 1, 0]
