@@ -113,11 +113,7 @@ def fit(examples: Sequence[Example], schedule: Schedule, *, folds: int = FOLDS,
         return model
     model.calibrator = _calibrator().fit(X, y)
     probs = _held_out_probabilities(X, y, seed)
-    # a decision that goes to review whatever its confidence (split rule evidence, a
-    # printed value) is never filed by itself: it does not bear on the threshold
-    fileable = [i for i, (_, d) in enumerate(decided) if d.review_reason is None]
-    model.threshold = choose_threshold([probs[i] for i in fileable], [y[i] for i in fileable],
-                                       target)
+    model.threshold = filing_threshold([d for _, d in decided], probs, y, target)
     model.calibration = {"decisions": len(y), "right": sum(y), "target_precision": target,
                          "threshold": model.threshold, "model_weight": weight}
     return model
@@ -138,6 +134,15 @@ def _held_out_probabilities(X: list[list[float]], y: list[int], seed: int) -> li
     cv = StratifiedKFold(n_splits=k, shuffle=True, random_state=seed)
     return [float(p) for p in cross_val_predict(_calibrator(), X, y, cv=cv,
                                                 method="predict_proba")[:, 1]]
+
+
+def filing_threshold(decisions: Sequence[Decision], probs: Sequence[float],
+                     right: Sequence[int], target: float) -> float:
+    """:func:`choose_threshold` over the decisions that could be filed by themselves: one
+    that goes to review whatever its confidence (split rule evidence, a printed value)
+    never is, so it does not bear on the threshold."""
+    keep = [i for i, d in enumerate(decisions) if d.review_reason is None]
+    return choose_threshold([probs[i] for i in keep], [right[i] for i in keep], target)
 
 
 def choose_threshold(probs: Sequence[float], right: Sequence[int], target: float) -> float:

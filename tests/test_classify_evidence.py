@@ -100,6 +100,11 @@ def test_a_text_like_one_confirmed_out_of_scope_is_told_apart(schedule: Schedule
     # the calibrator sees the likeness (threshold 0: a class is proposed, not refused)
     assert decide(near, Context(schedule, 0.0, model)).features[-1] == pytest.approx(
         cm.stranger_similarity(model, near))
+    # under review, the likeness is said in words (rule words keep a class proposed)
+    service = "戶政事務所調整延時為民服務時段，提升服務品質，民眾可辦理戶籍登記。"
+    d = decide(service, Context(schedule, 1.0, model))
+    assert d.class_code == "1005"
+    assert "與曾判定不屬本處檔案類目之文件相近" in d.explanation["summary"]
     assert cm.stranger_similarity(None, near) == 0.0
 
 
@@ -110,6 +115,14 @@ def test_the_threshold_is_the_lowest_with_the_target_precision() -> None:
     assert choose_threshold(probs, right, 0.95) == 0.8
     assert choose_threshold([0.9, 0.8], [0, 0], 0.95) == 1.0  # nothing reaches it
     assert choose_threshold([0.45, 0.4], [1, 1], 0.95) == 1.0  # never below 0.5
+
+
+def test_a_decision_sent_to_review_anyway_does_not_raise_the_threshold() -> None:
+    split = Decision("010301", 0.97, "rules", review_reason="規則證據分歧")
+    plain = [Decision("040302", p, "rules") for p in (0.95, 0.9, 0.8)]
+    probs, right = [0.97, 0.95, 0.9, 0.8], [0, 1, 1, 1]
+    assert calibration.filing_threshold([split, *plain], probs, right, 0.95) == 0.8
+    assert choose_threshold(probs, right, 0.95) == 1.0  # counted, it would file nothing
 
 
 def test_calibrated_confidence_separates_right_from_wrong(schedule: Schedule) -> None:
