@@ -38,7 +38,7 @@ from sqlalchemy.orm import Session
 from pipeline import classifier_model as cm
 from pipeline import filing
 from pipeline.auth import Actor, Perm, system_actor
-from pipeline.clerk import subject_of
+from pipeline.clerk import document_kind, subject_of
 from pipeline.db.models import Classification, ClassifierModel, Document, LifecycleEvent
 from pipeline.docheader import DocHeader, Found, mask_form_labels, read_header, read_printed
 from pipeline.lifecycle import State, get_document, transition
@@ -79,6 +79,9 @@ SNIPPET_RADIUS = 15
 SPLIT_RATIO = 0.85
 #: share of the candidates' combined score one division must hold for a review to name it
 DIVISION_SHARE = 0.6
+#: kinds of document that state their own matter in a 主旨 (a letter, a memo): the
+#: calibrator learns how far their evidence can be trusted apart from rules, notices, FAQ
+LETTER_KINDS = frozenset({"函", "簽"})
 #: methods of automatic decisions (an officer's is "review")
 AUTOMATIC_METHODS = frozenset({"rules", "model", "combined", "none"})
 
@@ -185,7 +188,7 @@ def decide(text: str, ctx: Context, header: DocHeader | None = None,
     combined = combine(rules, probs, weight_of(ctx.model))
     allowed = {c: v for c, v in combined.items() if limits.allowed(ctx.schedule, c)}
     parts = _Parts(rules, probs, sims, combined, evidence, header, limits, explain,
-                   cm.stranger_similarity(ctx.model, text))
+                   cm.stranger_similarity(ctx.model, text), document_kind(text))
     if not allowed or max(allowed.values()) <= 0:
         return _no_class(ctx, parts, text)
     text_best = max(sorted(combined), key=lambda c: combined[c])
@@ -276,6 +279,8 @@ class _Parts:
     explain: bool = True
     #: similarity to the nearest text confirmed as out of scope
     stranger: float = 0.0
+    #: the kind of document (:func:`pipeline.clerk.document_kind`)
+    kind: str = ""
 
 
 def decision_features(parts: _Parts, best: str) -> list[float]:
@@ -287,7 +292,7 @@ def decision_features(parts: _Parts, best: str) -> list[float]:
             parts.probs.get(best, 0.0), parts.probs.get(cm.OUT_OF_SCOPE, 0.0),
             parts.sims.get(best, 0.0), max(parts.sims.values(), default=0.0),
             1.0 if parts.limits.code_in_force and best.startswith(parts.limits.code_in_force)
-            else 0.0, parts.stranger]
+            else 0.0, parts.stranger, 1.0 if parts.kind in LETTER_KINDS else 0.0]
 
 
 def calibrated(ctx: Context, parts: _Parts, best: str) -> float:
