@@ -10,14 +10,16 @@ from typing import Any
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture, as_completed
+from prefect.settings import PREFECT_API_URL, temporary_settings
 from prefect.task_runners import ThreadPoolTaskRunner
 
+from flows import local_server
 from flows._retry import ingest_transient
 from pipeline.archive import Archive
 from pipeline.batch import BatchDriver, BatchSummary, Progress
 from pipeline.finalize import finalize
 from pipeline.headstart import HeadStart
-from pipeline.ingest import Job, prepare, process_chunk
+from pipeline.ingest import Job, known_outcome, prepare, process_chunk
 from pipeline.intake import InputFile
 from pipeline.manifest import Manifest, ManifestEntry
 from pipeline.pages import PageOptions, PageResult
@@ -106,8 +108,6 @@ def ingest_flow(
     manifest: Manifest | None = None,
 ) -> dict[str, Any]:
     """Ingest scanner output into the archive; returns the batch summary."""
-    if _headstart:
-        _headstart.stop()  # from here on the flow's own tasks read the files
     archive = archive_for(settings_json)
     scheduler = PrefectScheduler(settings_json, opts, manifest)
     summary: BatchSummary = BatchDriver(archive, scheduler, opts, _progress).run(items, sources)
@@ -124,23 +124,29 @@ def run_ingest(
 ) -> dict[str, Any]:
     """Run the flow locally (threads) or on a Dask cluster when ``dask_address`` is set.
 
-    Locally, the image files are begun at once (:mod:`pipeline.headstart`) while the
-    flow waits for Prefect's local server.
+    Locally, the pages of image files are begun at once (:mod:`pipeline.headstart`)
+    while Prefect reaches its local server (:mod:`flows.local_server`).
     """
     global _progress, _headstart
     _progress = progress
     runner: Any = ThreadPoolTaskRunner(max_workers=settings.workers)
-    if settings.dask_address:
-        from prefect_dask.task_runners import DaskTaskRunner
-
-        runner = DaskTaskRunner(address=settings.dask_address)
-    else:
-        _headstart = HeadStart(items, opts, settings.work_dir, settings.workers)
+    archive = Archive.open(settings)  # migrate once, before tasks open their own
     try:
-        Archive.open(settings).close()  # migrate once, before tasks open their own
-        return ingest_flow.with_options(task_runner=runner)(
-            settings.model_dump_json(), items, sources, opts, manifest
-        )
+        if settings.dask_address:
+            from prefect_dask.task_runners import DaskTaskRunner
+
+            runner = DaskTaskRunner(address=settings.dask_address)
+        else:
+            _headstart = HeadStart(items, opts, settings.work_dir, settings.workers,
+                                   known=lambda sha: known_outcome(archive, "", sha) is not None)
+    finally:
+        archive.close()
+    try:
+        url = local_server.ensure(settings.prefect_port, settings.prefect_idle_minutes)
+        with temporary_settings({PREFECT_API_URL: url} if url else {}):
+            return ingest_flow.with_options(task_runner=runner)(
+                settings.model_dump_json(), items, sources, opts, manifest
+            )
     finally:
         if _headstart:
             _headstart.close()

@@ -1,23 +1,26 @@
-"""OCR begun before the orchestrator is up, so that a batch's first pages do not wait for it.
+"""OCR begun at once, so that a batch's pages do not wait for the orchestrator.
 
-Prefect's local API server takes about ten seconds to start (a new database and its
-migrations) before the flow's first task runs; on a 12-page batch that was a third of the
-wall time. Reading a page image needs nothing from the archive, so while Prefect starts,
-the batch's image files are read here, each keyed by the SHA-256 of the bytes it was read
-from. The flow's page task takes a reading only when that hash is the one of the original
-it preserved, and reads the page itself otherwise; once the flow runs, files not yet begun
-are left to it. PDFs (text layers, reading copies) always go through the flow.
+Prefect needs a moment before the flow's first task runs (importing it, reaching its
+API server, which a first batch also starts; ``flows/local_server.py``). Reading a page
+image needs nothing from the archive, so every page of the batch's image files is read
+here from the start, each keyed by the SHA-256 of the file's bytes; the flow's page
+task takes a reading only when that hash is the one of the original it preserved and
+the file still has those bytes, and reads the page itself otherwise. Bytes the archive
+already holds (a batch run again) are not read. PDFs (text layers, reading copies)
+always go through the flow.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline import imaging
+from pipeline.errors import RecordsError
 from pipeline.ingest import Job, work_folder
 from pipeline.intake import InputFile, sniff
 from pipeline.pages import PageOptions, PageResult, process_image_page
@@ -29,68 +32,73 @@ IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/tiff"})
 
 
 @dataclass(frozen=True)
-class _Reading:
+class _File:
+    path: Path
     sha256: str
-    pages: dict[int, PageResult]
+    pages: dict[int, Future[PageResult]]
 
 
-def read_file(path: Path, opts: PageOptions, work_root: Path) -> _Reading | None:
-    """Every page of an image file, and the hash of the bytes read; None for other files."""
-    if sniff(path) not in IMAGE_TYPES:
+def _identify(path: Path, opts: PageOptions) -> tuple[str, int] | None:
+    """The hash and page count of an image file; None for other or unreadable files."""
+    try:
+        if sniff(path) not in IMAGE_TYPES:
+            return None
+        sha = hash_file(path)[0]
+        with imaging.open_image(path, opts.max_pixels) as img:
+            return sha, imaging.frame_count(img)
+    except (OSError, RecordsError):  # the flow quarantines it with the reason
         return None
-    sha = hash_file(path)[0]
-    with imaging.open_image(path, opts.max_pixels) as img:
-        count = imaging.frame_count(img)
-    work = work_folder(work_root, sha)
-    pages = {n: process_image_page(path, n, opts, work) for n in range(1, count + 1)}
-    if hash_file(path)[0] != sha:  # changed while it was read: the flow reads the stored copy
-        return None
-    return _Reading(sha, pages)
 
 
 class HeadStart:
-    """Reads a batch's image files in its own threads until :meth:`stop`."""
+    """Reads the pages of a batch's image files in its own threads, one page per task."""
 
     def __init__(
-        self, items: list[InputFile], opts: PageOptions, work_root: Path, workers: int
+        self,
+        items: list[InputFile],
+        opts: PageOptions,
+        work_root: Path,
+        workers: int,
+        known: Callable[[str], bool] = lambda sha: False,
     ) -> None:
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="headstart")
-        self._reads: dict[str, Future[_Reading | None]] = {
-            str(item.path): self._pool.submit(read_file, item.path, opts, work_root)
-            for item in items
-        }
-        self._taken: set[str] = set()
-
-    def stop(self) -> None:
-        """Leave the files not yet begun to the flow; those being read are finished."""
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._files: dict[str, _File] = {}
+        for item in items:
+            found = _identify(item.path, opts)
+            if found is None or known(found[0]):
+                continue
+            sha, count = found
+            work = work_folder(work_root, sha)
+            pages = {
+                n: self._pool.submit(process_image_page, item.path, n, opts, work)
+                for n in range(1, count + 1)
+            }
+            self._files[str(item.path)] = _File(item.path, sha, pages)
+        self._taken: set[tuple[str, int]] = set()
 
     def take(self, job: Job, numbers: list[int]) -> list[PageResult] | None:
         """The pages ``numbers`` of ``job`` if they were read from its very bytes."""
-        future = self._reads.get(job.source)
-        if future is None or future.cancelled():
+        file = self._files.get(job.source)
+        if file is None or file.sha256 != job.sha256 or not set(numbers) <= file.pages.keys():
             return None
         try:
-            reading = future.result()
+            pages = [file.pages[n].result() for n in numbers]
         except Exception as exc:  # the flow reads the page again, with its retries
             log.debug("head start of %s failed: %s", job.name, exc)
             return None
-        if reading is None or reading.sha256 != job.sha256:
+        if hash_file(file.path)[0] != job.sha256:  # changed while read: read the stored copy
             return None
-        if not set(numbers) <= reading.pages.keys():
-            return None
-        self._taken.add(job.source)
-        return [reading.pages[n] for n in numbers]
+        self._taken.update((job.source, n) for n in numbers)
+        return pages
 
     def close(self) -> None:
-        """Wait for readings under way and delete the page files nobody took."""
+        """Stop reading and delete the page files nobody took."""
         self._pool.shutdown(wait=True, cancel_futures=True)
-        for source, future in self._reads.items():
-            if source in self._taken or future.cancelled() or future.exception() is not None:
-                continue
-            reading = future.result()
-            for page in reading.pages.values() if reading else ():
-                if page.pdf_path:
-                    Path(page.pdf_path).unlink(missing_ok=True)
-                    with suppress(OSError):  # the folder of a duplicate: empty now
-                        Path(page.pdf_path).parent.rmdir()
+        for source, file in self._files.items():
+            for number, future in file.pages.items():
+                if (source, number) in self._taken or future.cancelled() or future.exception():
+                    continue
+                if pdf := future.result().pdf_path:
+                    Path(pdf).unlink(missing_ok=True)
+                    with suppress(OSError):  # the folder of a file not stored: empty now
+                        Path(pdf).parent.rmdir()

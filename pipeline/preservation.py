@@ -1,14 +1,20 @@
 """Preservation events: veraPDF's verdict on each document's archival copy, kept per run.
 
-After a batch the new archival copies are validated in one veraPDF run; a validator that
-is missing or fails is reported and the batch stays as it is (the documents are stored
-already). Copies left without a verdict that way, or after a crash, are validated by
-``records fixity check --pdfa``, which also re-validates every copy on demand.
+After a batch the new archival copies are validated in one veraPDF run, by default in a
+process of its own that the batch does not wait for (starting the JVM alone took 4-5 s,
+a third of a 12-page batch); a validator that is missing or fails is logged and the
+batch stays as it is (the documents are stored already). Copies left without a verdict
+that way, or after a crash, are validated by ``records fixity check --pdfa``, which also
+re-validates every copy on demand.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import subprocess
+import sys
+import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -37,14 +43,20 @@ class ValidationRun:
     #: documents whose copy failed, with the profile and the rules it broke
     failed: list[dict[str, Any]] = field(default_factory=list)
     validator: str = ""
+    #: documents handed to a background validation run, and its process id
+    queued: int = 0
+    pid: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "validated": self.validated,
             "compliant": self.compliant,
             "failed": self.failed,
             "validator": self.validator,
         }
+        if self.pid is not None:
+            out |= {"queued": self.queued, "pid": self.pid}
+        return out
 
 
 def _targets(session: Session, doc_ids: list[int] | None) -> list[tuple[Document, StoredFile]]:
@@ -115,11 +127,51 @@ def after_batch(archive: Archive, doc_ids: list[int]) -> ValidationRun | None:
     """The follow-up step of a batch: never raises for a validator problem."""
     if not archive.settings.validate_archival or not doc_ids:
         return None
+    if archive.settings.validate_in_background:
+        return ValidationRun(queued=len(doc_ids), pid=_in_background(archive, doc_ids))
     try:
         return validate(archive, doc_ids, INGEST)
     except ExternalProgramError as exc:
         log.warning("archival copies not validated (records fixity check --pdfa later): %s", exc)
         return None
+
+
+def _in_background(archive: Archive, doc_ids: list[int]) -> int:
+    """Start ``python -m pipeline.preservation`` on ``doc_ids``; its log goes to the home."""
+    s = archive.settings
+    s.home.mkdir(parents=True, exist_ok=True)
+    with open(s.home / "validation.log", "ab") as log_file:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "pipeline.preservation"],
+            stdin=subprocess.PIPE,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # a clerk's Ctrl-C on the next batch does not stop it
+        )
+    assert proc.stdin is not None
+    # settings through the pipe, not argv: a database URL may hold a password
+    proc.stdin.write(json.dumps({"settings": s.model_dump_json(), "ids": doc_ids}).encode())
+    proc.stdin.close()
+    threading.Thread(target=proc.wait, daemon=True).start()  # reaped in long-lived callers
+    return proc.pid
+
+
+def _background_main() -> None:
+    from pipeline.archive import Archive
+    from pipeline.logs import setup
+    from pipeline.settings import Settings
+
+    setup(logging.INFO)
+    job = json.loads(sys.stdin.read())
+    archive = Archive.open(Settings.model_validate_json(job["settings"]))
+    try:
+        with archive.session() as session:
+            pending = set(unvalidated(session))
+        ids = [i for i in job["ids"] if i in pending]  # a fixity check may have been first
+        run = validate(archive, ids, INGEST) if ids else ValidationRun()
+        log.info("archival copies validated: %s", run.to_dict())
+    finally:
+        archive.close()
 
 
 def latest(session: Session, doc_id: int, sha256: str | None = None) -> ArchivalValidation | None:
@@ -137,3 +189,7 @@ def events(session: Session, doc_id: int) -> list[dict[str, Any]]:
     query = select(ArchivalValidation).where(ArchivalValidation.document_id == doc_id)
     rows = session.scalars(query.order_by(ArchivalValidation.id))
     return [ArchivalValidationView.model_validate(ev).to_json() for ev in rows]
+
+
+if __name__ == "__main__":
+    _background_main()

@@ -58,10 +58,16 @@ class Settings(BaseSettings):
     #: a PDF page with at least this many text-layer characters is not OCR'd
     text_layer_min_chars: int = Field(default=20, ge=1)
     dask_address: str = ""
+    #: the local Prefect server kept between batches (flows/local_server.py)
+    prefect_port: int = Field(default=4290, ge=1, le=65535)
+    #: minutes it stays up without a request; 0: a temporary server per batch
+    prefect_idle_minutes: float = Field(default=30.0, ge=0)
     #: a classification below this confidence goes to the review queue (needs_review)
     review_threshold: float = Field(default=0.6, ge=0.0, le=1.0)
     #: validate archival copies with veraPDF after each batch (docs/preservation.md)
     validate_archival: bool = True
+    #: ... in a process of its own that the batch does not wait for (false: the batch waits)
+    validate_in_background: bool = True
     #: the built veraPDF entry point (scripts/setup builds it here)
     verapdf_dir: Path = REPO_VERAPDF_DIR
     #: seconds one veraPDF run (a whole batch of files) may take

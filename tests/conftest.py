@@ -27,6 +27,8 @@ from tests.services import (  # noqa: F401  (fixtures for OpenSearch and Postgre
 # veraPDF after every test batch (a JVM start each) would dominate the suite; the tests of
 # archival validation turn it on (tests/test_pdfa.py)
 os.environ.setdefault("RECORDS_VALIDATE_ARCHIVAL", "false")
+# where they do, the batch waits for the verdict (tests/test_pdfa.py checks the background run)
+os.environ.setdefault("RECORDS_VALIDATE_IN_BACKGROUND", "false")
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "sample_scans"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import subprocess
+import time
 from pathlib import Path
 
 import pikepdf
@@ -138,6 +139,34 @@ def test_a_missing_validator_never_fails_the_batch(tmp_path: Path) -> None:
 
 
 # ── veraPDF ──
+
+
+@pytest.mark.slow
+@pytest.mark.verapdf
+def test_the_batch_does_not_wait_for_validation_and_the_verdict_arrives(tmp_path: Path) -> None:
+    settings = make_settings(
+        tmp_path / "home", validate_archival=True, validate_in_background=True
+    )
+    src = tmp_path / "in"
+    src.mkdir()
+    imagegen.save_png(imagegen.page(LETTER), src / "a.png")
+    archive = Archive.open(settings)
+    try:
+        summary = ingest_dir(archive, src)
+        queued = summary["archival_validation"]
+        assert queued["queued"] == 1 and queued["validated"] == 0 and queued["pid"] > 0
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            with archive.session() as s:
+                if not preservation.unvalidated(s):
+                    break
+            time.sleep(1)
+        with archive.session() as s:
+            assert preservation.unvalidated(s) == []
+            event = preservation.latest(s, summary["document_ids"][0])
+            assert event is not None and event.compliant and event.trigger == preservation.INGEST
+    finally:
+        archive.close()
 
 
 @pytest.mark.slow
