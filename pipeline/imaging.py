@@ -110,17 +110,25 @@ def find_skew(img: Image.Image) -> float:
     return _best_angle(_text_ink(img))[0]
 
 
-def skew_and_sideways(img: Image.Image) -> tuple[float, bool]:
-    """The skew angle, and whether the text lines run up and down (page turned 90 degrees).
+#: the column profile must beat the row profile by this much for "text runs up and down":
+#: upright Chinese pages (square characters in a grid) reach 1.37, upright receipts in a
+#: monospaced face 1.2-1.6 (sroie_dev 622, 335, 417) and up to 10.8 (171); the zh_dev
+#: pages on their side that OSD is unsure of, 2.8 and 3.1
+SIDEWAYS_MARGIN = 2.0
 
-    Measured on 50 upright pages, the row profile beat the column profile by 1.17 to
-    18 times; on a page turned 90 degrees it reached 0.4 of it.
+
+def skew_and_sideways(img: Image.Image) -> tuple[float, bool]:
+    """The skew angle, and whether the text lines may run up and down (page turned 90°).
+
+    Measured on 50 upright sample pages, the row profile beat the column profile by 1.17
+    to 18 times; on a page turned 90 degrees it reached 0.4 of it. Only a hint: the
+    reading at 0° is kept in the running (``pages._turns``).
     """
     ink = _text_ink(img)
     angle, rows = _best_angle(ink)
     turned = ink.transpose(Image.Transpose.ROTATE_90)
     columns = max(_profile_score(turned, a) for a in np.arange(-MAX_SKEW, MAX_SKEW + 0.01, 1.0))
-    return angle, rows < columns
+    return angle, columns > SIDEWAYS_MARGIN * rows
 
 
 def rotate_upright(img: Image.Image, clockwise: int) -> Image.Image:
@@ -348,10 +356,17 @@ def prepare(img: Image.Image, file_dpi: int | None) -> Prepared:
 OSD_GLYPHS = 24.0
 
 
+#: longest side of the orientation copy: a page on its side, its characters measured
+#: wrong and enlarged 2x (zh_dev 01_*_rot270, 03_*_rot90: 7016 px), took OSD 7.7-9.7 s
+#: against 1.0-1.6 s on the page as scanned (3508 px), with the same answers there
+OSD_MAX_SIDE = 3600
+
+
 def osd_copy(img: Image.Image, dpi: int, glyphs: float | None) -> tuple[Image.Image, int]:
     """A copy for orientation detection, reduced when its characters are large, and its dpi."""
     gray = img.convert("L")
     scale = OSD_GLYPHS / glyphs if glyphs else 1.0
+    scale = min(scale, OSD_MAX_SIDE / max(img.size))
     if scale >= 0.9:
         return gray, dpi
     size = (round(img.width * scale), round(img.height * scale))
