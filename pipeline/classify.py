@@ -27,6 +27,7 @@ docs/classification.md has the details and measured numbers.
 from __future__ import annotations
 
 import functools
+import logging
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,12 +42,15 @@ from pipeline.auth import Actor, Perm, system_actor
 from pipeline.clerk import document_kind, subject_of
 from pipeline.db.models import Classification, ClassifierModel, Document, LifecycleEvent
 from pipeline.docheader import DocHeader, Found, mask_form_labels, read_header, read_printed
+from pipeline.errors import ConfigError
 from pipeline.lifecycle import State, get_document, transition
 from pipeline.record_types import CONFIDENCE_KEY, proposed_class
 from pipeline.retention.matching import STRENGTH_SCALE, Evidence, EvidenceKind, match_document
 from pipeline.retention.printed import PrintedConstraints, constraints
 from pipeline.retention.schedule import Schedule, load_rules_dir
 from pipeline.settings import Settings
+
+log = logging.getLogger(__name__)
 
 #: who makes automatic decisions (at ingest and in ``records classify``)
 CLASSIFIER = system_actor("classifier", Perm.classify)
@@ -132,7 +136,11 @@ def load_context(session: Session, settings: Settings) -> Context:
     row = latest_model(session)
     if row is None:
         return Context(schedule, settings.review_threshold)
-    model = _load_model(str(settings.home / row.path), row.sha256)
+    try:
+        model = _load_model(str(settings.home / row.path), row.sha256)
+    except ConfigError as exc:  # a model of an older release: batches go on, by the rules
+        log.warning("%s; until then documents are classified by the rules alone", exc)
+        return Context(schedule, settings.review_threshold)
     # a calibrated model brings the threshold chosen from its measured precision
     threshold = model.threshold if model.threshold is not None else settings.review_threshold
     return Context(schedule, threshold, model, row.id)

@@ -3,6 +3,7 @@ the enrichment step at ingest, and the sample batch (accuracy and share sent to 
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import select
 
 from pipeline import classifier_model as cm
-from pipeline import lifecycle
+from pipeline import classify, lifecycle
 from pipeline.archive import Archive
 from pipeline.auth import Actor, Perm
 from pipeline.classify import (
@@ -27,7 +28,7 @@ from pipeline.classify import (
     schedule_of,
 )
 from pipeline.db.engine import include_object
-from pipeline.db.models import Base, Classification, Document, LifecycleEvent
+from pipeline.db.models import Base, Classification, ClassifierModel, Document, LifecycleEvent
 from pipeline.docheader import mask_form_labels, read_header
 from pipeline.errors import ConfigError, IntegrityFailure
 from pipeline.lifecycle import State
@@ -232,6 +233,23 @@ def test_saved_model_is_checked_before_it_is_opened(tmp_path: Path,
             cm.load(tmp_path / "old.joblib", old)
     finally:
         sample_model.format_version = cm.FORMAT_VERSION
+
+
+def test_a_model_of_an_older_release_leaves_batches_to_the_rules(
+    archive: Archive, sample_model: cm.TrainedModel, caplog: pytest.LogCaptureFixture
+) -> None:
+    sample_model.format_version = 0
+    try:
+        digest = cm.save(sample_model, archive.settings.home / "models" / "old.joblib")
+    finally:
+        sample_model.format_version = cm.FORMAT_VERSION
+    with archive.session() as s:
+        s.add(ClassifierModel(path="models/old.joblib", sha256=digest, format_version=0,
+                              schedule_id="x", schedule_version=1, n_examples=1,
+                              trained_by="officer"))
+    with archive.session() as s, caplog.at_level(logging.WARNING):
+        context = classify.load_context(s, archive.settings)
+    assert context.model is None and "records classify --retrain" in caplog.text
 
 
 # ── at ingest ────────────────────────────────────────────────────────────────────────
