@@ -118,7 +118,7 @@ def _gap_ocr(results: dict[str, Any]) -> list[str]:
     total = r["profile"]["total_per_page"]
     ocr = p.get("OCR (tesseract)", 0.0)
     rest = total - ocr
-    osd_pages = r["profile"].get("osd_pages", 0)
+    reread = r["profile"].get("reread_pages", 0)
     start = _startup(results)
     b = r["runs"]["b_ingest_images"]
     direct = r["runs"].get("b_ingest_images_direct")
@@ -131,12 +131,12 @@ def _gap_ocr(results: dict[str, Any]) -> list[str]:
         f"speckled on purpose), measures skew and deskews with a bicubic rotation, and "
         f"re-encodes the image ({rest:.2f} s together, {rest / ocr:.0%} of the OCR time), so "
         f"even perfectly scheduled it reaches at most {ocr / total:.2f} of bare tesseract. "
-        f"Orientation detection, a second tesseract run, is spent only on pages whose lines "
-        f"run up and down or whose OCR confidence is low: {osd_pages} of the "
+        f"Orientation is detected inside the reading (`--psm 1`); a second reading is spent "
+        f"only on pages found turned or read with a low confidence: {reread} of the "
         f"{r['profile']['pages']} profiled pages."
         if ocr else "",
-        f"The batch also pays a fixed start-up (Prefect's local API server, imports, database "
-        f"migration) of about {start:.1f} s, {start / b['seconds']:.0%} of this "
+        f"The batch also pays a fixed start-up (imports, reaching Prefect's kept local "
+        f"server, database migration) of about {start:.1f} s, {start / b['seconds']:.0%} of this "
         f"{b['pages']}-page run." if start else "",
         f"Without Prefect (`--direct`) the same pages give b/a = {_f(r.get('b_direct_over_a'))}:"
         f" the per-page steps predict about {predicted:.0f} s for this batch on {cores} cores, "
@@ -147,8 +147,8 @@ def _gap_ocr(results: dict[str, Any]) -> list[str]:
         "the sample batch's character error rate from 14.8% to 5.9%; a bilinear rotation, at "
         "half the time, gave 6.9%); a faster rotation (a native deskew such as Leptonica's, "
         "which tesseract links but does not expose on its command line) would recover most "
-        "of it. The start-up is amortised by larger batches or by a long-running Prefect "
-        "server (`PREFECT_API_URL`), which every scale-out installation has.",
+        "of it. The start-up is amortised by larger batches; after the first batch the kept "
+        "local Prefect server (`flows/local_server.py`) takes the server's part out of it.",
     )
 
 

@@ -161,19 +161,19 @@ def stage_profile(ctx: Context, images: list[Path]) -> dict[str, Any]:
     totals: dict[str, float] = {}
     needed = 0
     for image in images:
-        times, osd = _profile_page(image, work, imaging, tesseract)
-        needed += osd
+        times, again = _profile_page(image, work, imaging, tesseract)
+        needed += again
         for stage, seconds in times.items():
             totals[stage] = totals.get(stage, 0.0) + seconds
     n = max(1, len(images))
     per_page = {k: round(v / n, 3) for k, v in totals.items()}
     return {"pages": len(images), "seconds_per_page": per_page,
-            "total_per_page": round(sum(per_page.values()), 3), "osd_pages": needed}
+            "total_per_page": round(sum(per_page.values()), 3), "reread_pages": needed}
 
 
 def _profile_page(image: Path, work: Path, imaging: Any,
                   tesseract: Any) -> tuple[dict[str, float], bool]:
-    """The steps of ``ocr_image`` for an upright page, and whether it would need OSD."""
+    """The steps of ``ocr_image`` for an upright page, and whether it would be read again."""
     from pipeline.pages import LOW_CONFIDENCE, words_to_text
 
     times: dict[str, float] = {}
@@ -191,13 +191,13 @@ def _profile_page(image: Path, work: Path, imaging: Any,
     lap("decode")
     prepared = imaging.prepare(frame, dpi)
     lap("examine, enlarge or despeckle")
-    angle, sideways = imaging.skew_and_sideways(prepared.image)
-    lap("skew and sideways check")
+    angle = imaging.find_skew(prepared.image)
+    lap("skew")
     frame = imaging.deskew(prepared.image, angle)
     lap("deskew")
     path = imaging.save_for_ocr(frame, work / image.stem, prepared.dpi)
     lap("save for OCR")
-    words = tesseract.ocr(path, LANG, 300, prepared.dpi).words
+    result = tesseract.ocr(path, LANG, 300, prepared.dpi)
     lap("OCR (tesseract)")
-    conf = words_to_text(words)[2]
-    return times, sideways or (conf is not None and conf < LOW_CONFIDENCE)
+    conf = words_to_text(result.words)[2]
+    return times, bool(result.turn) or (conf is not None and conf < LOW_CONFIDENCE)

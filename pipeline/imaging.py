@@ -348,32 +348,6 @@ def prepare(img: Image.Image, file_dpi: int | None) -> Prepared:
     return Prepared(img, dpi, 1, look.glyph_height)
 
 
-#: character height for orientation detection: pages are reduced to it, never enlarged.
-#: Reducing a 200-dpi sample page (23-px characters) to 11 px, as the old "150 dpi"
-#: rule did for a page taken to be 300 dpi, dropped OSD's confidence on its 90° and
-#: 180° turns from 2.98 and 2.59 to 1.35 and 0.86 (below MIN_OSD_CONFIDENCE) and
-#: the page was read sideways or upside down.
-OSD_GLYPHS = 24.0
-
-
-#: longest side of the orientation copy: a page on its side, its characters measured
-#: wrong and enlarged 2x (zh_dev 01_*_rot270, 03_*_rot90: 7016 px), took OSD 7.7-9.7 s
-#: against 1.0-1.6 s on the page as scanned (3508 px), with the same answers there
-OSD_MAX_SIDE = 3600
-
-
-def osd_copy(img: Image.Image, dpi: int, glyphs: float | None) -> tuple[Image.Image, int]:
-    """A copy for orientation detection, reduced when its characters are large, and its dpi."""
-    gray = img.convert("L")
-    scale = OSD_GLYPHS / glyphs if glyphs else 1.0
-    scale = min(scale, OSD_MAX_SIDE / max(img.size))
-    if scale >= 0.9:
-        return gray, dpi
-    size = (round(img.width * scale), round(img.height * scale))
-    small = cv2.resize(np.asarray(gray), size, interpolation=cv2.INTER_AREA)
-    return Image.fromarray(small), max(50, round(dpi * scale))
-
-
 def save_for_ocr(img: Image.Image, path: Path, dpi: int) -> Path:
     """Save the page image tesseract reads and embeds in the archival PDF, losslessly.
 

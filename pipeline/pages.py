@@ -17,12 +17,15 @@ from pipeline import imaging, pdfa
 from pipeline._exec import poppler, tesseract
 from pipeline.text import join_words
 
-#: minimum OSD confidence to trust a 90/180/270 degree rotation
-MIN_OSD_CONFIDENCE = 2.0
 #: mean word confidence below which a page may be upside down: on 47 sample and
 #: benchmark pages, upright ones scored 56 to 95 and the same pages turned 180° 22 to 43
 LOW_CONFIDENCE = 50.0
-#: the same for a page already turned, whose OSD answer may have been wrong
+#: mean word confidence under which an upright reading gets a second opinion without
+#: orientation detection; zh_dev and sample pages read 85-95, faxes and receipts 60-89
+DOUBTFUL = 75.0
+#: confidence points a page turned upright may score below the reading in its own direction
+TURN_MARGIN = 10.0
+#: the same for a page already turned, whose detected orientation may have been wrong
 TURNED_LOW_CONFIDENCE = 70.0
 
 
@@ -62,22 +65,34 @@ class PageResult:
 def ocr_image(
     img: Image.Image, number: int, dpi: int | None, opts: PageOptions, work: Path
 ) -> PageResult:
-    """Prepare, orient, deskew and OCR one decoded page image.
+    """Prepare, deskew and OCR one decoded page image, turned upright where it lies turned.
 
-    ``dpi`` is the file's resolution, None when it states none. Orientation detection
-    runs on a reduced copy of every page; a page on its side that OSD is unsure of is
-    read both ways, and a reading with a low confidence (what an upside-down page
-    gives) is tried the other way up; the more confident reading is kept.
+    ``dpi`` is the file's resolution, None when it states none. The reading detects the
+    page's orientation itself (``tesseract.ocr``); a page it finds turned is turned
+    upright by a lossless transpose, prepared again and read again, and the more
+    confident reading is kept. A reading with a low confidence (what an upside-down page
+    gives when detection missed it) is tried the other way up, likewise.
     """
     bilevel = img.mode == "1"
     prepared = imaging.prepare(img, dpi)
-    skew, sideways = imaging.skew_and_sideways(prepared.image)
-    # OSD on every page: the line profile missed pages turned 90/270° whose characters
-    # it sized wrong (zh_dev 01_*_rot90/rot270: not "sideways", yet OSD was sure at
-    # 14.7 and 8.0), and on the reduced OSD copy it costs a fraction of the OCR run.
-    turns = _turns(*_orientation(prepared.image, prepared.dpi, prepared.glyphs, opts), sideways)
-    page, rotation, page_dpi = _best_reading(img, dpi, prepared, skew, turns, number, opts,
-                                             work)
+    skew = imaging.find_skew(prepared.image)
+    page, rotation, page_dpi = _best_reading(img, dpi, prepared, skew, [0], number, opts, work)
+    if page.turn:
+        turned = _best_reading(img, dpi, None, 0.0, [page.turn], number, opts, work)
+        # the upright page wins unless clearly worse: its archival image and word boxes
+        # are upright too (read in its own direction, a turned page scored 1-4 points
+        # higher: zh_dev 02_*_rot90 93.4 against 92.9 upright, 03_*_rot180 89.2 against 88.7)
+        if (turned[0].confidence or 0.0) >= (page.confidence or 0.0) - TURN_MARGIN:
+            page, rotation, page_dpi = turned
+    elif (page.confidence or 0.0) < DOUBTFUL:
+        # orientation detection also steers the layout analysis: on a noisy low-resolution
+        # page it split 9 lines into 17 and read worse (test_scan_quality fax: CER 0.49
+        # against 0.31 without it, confidence 62 against 71); on real_scans/ the two
+        # readings were the same page for page
+        plain = _best_reading(img, dpi, prepared, skew, [0], number, opts, work,
+                              tesseract.PLAIN_LAYOUT)
+        if (plain[0].confidence or 0.0) > (page.confidence or 0.0):
+            page, rotation, page_dpi = plain
     # an upside-down page reads with a low confidence (zh_dev, turned the wrong way: 52;
     # the same pages upright 88-93): try it the other way up, keep the more confident
     if page.confidence is not None and page.confidence < (
@@ -115,11 +130,14 @@ class _Attempt:
     width: int
     height: int
     pdf: bytes
+    #: the turn the reading's orientation detection found (0: upright as read)
+    turn: int = 0
 
 
 def _best_reading(
     original: Image.Image, file_dpi: int | None, prepared: imaging.Prepared | None,
     skew: float, turns: list[int], number: int, opts: PageOptions, work: Path,
+    layout: str | None = None,
 ) -> tuple[_Attempt, int, int]:
     """OCR the page turned by each of ``turns``: the most confident reading, its turn, its dpi.
 
@@ -133,49 +151,32 @@ def _best_reading(
             page_skew = imaging.find_skew(ready.image)
         else:
             ready, page_skew = prepared, skew
-        readings.append((_recognise(ready, page_skew, number, opts, work), turn,
+        readings.append((_recognise(ready, page_skew, number, opts, work, layout), turn,
                          round(ready.dpi / ready.scale) if ready.full else ready.dpi))
     return max(readings, key=lambda r: r[0].confidence or 0.0)
 
 
-def _turns(guess: int, sure: bool, sideways: bool) -> list[int]:
-    """The turns worth reading: OSD's when it is sure; when it is not, the page as it is
-    and, if its lines may run up and down, both sides (zh_dev 03_*_rot270: 0 at 0.51;
-    02_*_rot90: 180 at 1.7). The page as it is stays in the running: upright receipts
-    in a monospaced face look sideways to the line profile (sroie_dev 171, 581)."""
-    if sure:
-        return [guess]
-    return [0, 90, 270] if sideways else [0]
-
-
 def _recognise(
-    ready: imaging.Prepared, skew: float, number: int, opts: PageOptions, work: Path
+    ready: imaging.Prepared, skew: float, number: int, opts: PageOptions, work: Path,
+    layout: str | None = None,
 ) -> _Attempt:
     img = imaging.deskew(ready.image, skew)
     image_path = imaging.save_for_ocr(img, work / f"page-{number:05d}", ready.dpi)
-    result = tesseract.ocr(image_path, opts.lang, opts.ocr_timeout, ready.dpi)
+    result = tesseract.ocr(image_path, opts.lang, opts.ocr_timeout, ready.dpi, layout)
     image_path.unlink()
     text, words, conf = words_to_text(result.words)
     if ready.full is None:
-        return _Attempt(text, words, conf, skew, img.width, img.height, result.pdf)
+        return _Attempt(text, words, conf, skew, img.width, img.height, result.pdf,
+                        result.turn)
     # read reduced, kept at full size: the archival image and the word boxes
     full = imaging.deskew(ready.full, skew)
     pdf = pdfa.with_page_image(result.pdf, full)
     return _Attempt(text, [_scaled(w, 1 / ready.scale) for w in words], conf, skew,
-                    full.width, full.height, pdf)
+                    full.width, full.height, pdf, result.turn)
 
 
 def _scaled(word: list[Any], factor: float) -> list[Any]:
     return [word[0], *(round(v * factor) for v in word[1:5]), word[5]]
-
-
-def _orientation(
-    img: Image.Image, dpi: int, glyphs: float | None, opts: PageOptions
-) -> tuple[int, bool]:
-    """OSD's clockwise turn to upright, and whether its confidence is enough to act alone."""
-    small, small_dpi = imaging.osd_copy(img, dpi, glyphs)
-    rotation, conf = tesseract.detect_rotation(small, opts.ocr_timeout, small_dpi)
-    return rotation, conf >= MIN_OSD_CONFIDENCE
 
 
 def words_to_text(words: list[tesseract.Word]) -> tuple[str, list[list[Any]], float | None]:

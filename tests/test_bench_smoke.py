@@ -38,7 +38,7 @@ def _blank_pdf() -> bytes:
 
 
 def fake_ocr(
-    image_path: Path, lang: str, timeout: float, dpi: int = 300
+    image_path: Path, lang: str, timeout: float, dpi: int = 300, layout: str | None = None
 ) -> tesseract.OcrResult:
     words = [tesseract.Word("臺南市政府", 10, 10, 200, 50, 95.0, (1, 1, 1, 1)),
              tesseract.Word("records", 220, 10, 150, 50, 95.0, (1, 1, 1, 1))]
@@ -70,7 +70,6 @@ def fake_ingest(ctx: Context, name: str, inputs: list[Path], *flags: str) -> dic
 def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     mp = pytest.MonkeyPatch()
     mp.setattr(tesseract, "ocr", fake_ocr)
-    mp.setattr(tesseract, "detect_rotation", lambda image, timeout, dpi=150: (0, 0.0))
     for module in (ocr_throughput, born_digital, memory, orchestration):
         mp.setattr(module, "ingest", fake_ingest)
     mp.setattr(ocr_throughput, "ocrmypdf", fake_ocrmypdf)  # a real run takes ~10 s a page

@@ -1,5 +1,5 @@
-"""Orientation and skew: pages come out upright and level; orientation detection runs
-once per page on a reduced copy, and a second reading only when the first is doubtful."""
+"""Orientation and skew: pages come out upright and level; an upright page is read once,
+a turned one a second time upright, and a doubtful reading the other way up."""
 
 from __future__ import annotations
 
@@ -22,21 +22,6 @@ LINES = [
 ]
 
 
-@pytest.fixture
-def osd_calls(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """The real orientation detection, with a record of each result."""
-    calls: list[int] = []
-    real = tesseract.detect_rotation
-
-    def counted(image: Image.Image, timeout: float, dpi: int = 150) -> tuple[int, float]:
-        rotation, conf = real(image, timeout, dpi)
-        calls.append(rotation)
-        return rotation, conf
-
-    monkeypatch.setattr(tesseract, "detect_rotation", counted)
-    return calls
-
-
 def _read(img: Image.Image, work: Path) -> pages.PageResult:
     return pages.ocr_image(img, 1, 300, pages.PageOptions(), work)
 
@@ -53,33 +38,38 @@ def test_skew_is_measured_to_a_few_tenths_of_a_degree(skew: float) -> None:
     assert angle == pytest.approx(-skew, abs=0.3)
 
 
-def test_an_upright_page_gets_one_orientation_check_and_one_reading(
-    tmp_path: Path, osd_calls: list[int], monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_an_upright_page_is_read_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     runs = _count_ocr_runs(monkeypatch)
     result = _read(imagegen.page(LINES, skew=1.5), tmp_path)
-    assert (osd_calls, len(runs)) == ([0], 1)
+    assert [r.turn for r in runs] == [0]
     assert (result.rotation, "檔案管理" in result.text) == (0, True)
     assert result.skew == pytest.approx(-1.5, abs=0.3)
 
 
 @pytest.mark.parametrize(("turn", "upright"), [(90, 270), (180, 180), (270, 90)])
-def test_a_turned_page_is_detected_once_and_read_upright(
-    tmp_path: Path, osd_calls: list[int], turn: int, upright: int
+def test_a_turned_page_is_found_by_its_reading_and_read_again_upright(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, turn: int, upright: int
 ) -> None:
+    runs = _count_ocr_runs(monkeypatch)
     result = _read(imagegen.page(LINES, rotate=turn), tmp_path)
-    assert osd_calls == [upright]
+    assert [r.turn for r in runs] == [upright, 0]
     assert result.rotation == upright
     assert "檔案管理" in result.text
     assert (result.width, result.height) == (1700, 700)
 
 
-def _count_ocr_runs(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+def _count_ocr_runs(monkeypatch: pytest.MonkeyPatch, detect: bool = True) -> list[Any]:
+    """Record each real reading; ``detect=False``: readings without orientation detection
+    (``--psm 3``), as when the detection misses a turned page."""
     runs: list[Any] = []
     real = tesseract.ocr
+    if not detect:
+        monkeypatch.setattr(tesseract, "LAYOUT", "3")
 
-    def counted(path: Path, lang: str, timeout: float, dpi: int = 300) -> tesseract.OcrResult:
-        result = real(path, lang, timeout, dpi)
+    def counted(
+        path: Path, lang: str, timeout: float, dpi: int = 300, layout: str | None = None
+    ) -> tesseract.OcrResult:
+        result = real(path, lang, timeout, dpi, layout)
         runs.append(result)
         return result
 
@@ -87,14 +77,30 @@ def _count_ocr_runs(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     return runs
 
 
-def test_an_upside_down_page_osd_misses_is_read_twice_and_the_better_reading_kept(
+def test_an_upside_down_page_detection_misses_is_read_twice_and_the_better_reading_kept(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # OSD unsure and saying "upright", as it did on real pages (zh_dev 03_*: 0 at 0.51)
-    monkeypatch.setattr(tesseract, "detect_rotation", lambda *a, **k: (0, 0.5))
-    runs = _count_ocr_runs(monkeypatch)
+    runs = _count_ocr_runs(monkeypatch, detect=False)
     result = _read(imagegen.page(LINES, rotate=180), tmp_path)
-    assert len(runs) == 2
+    assert len(runs) == 3  # as it lies, a second opinion as it lies, the other way up
     assert result.rotation == 180 and "檔案管理" in result.text
     assert result.confidence is not None and result.confidence >= pages.LOW_CONFIDENCE
     assert Path(str(result.pdf_path)).read_bytes().startswith(b"%PDF")
+
+
+def _hocr(angles: list[int | None]) -> str:
+    lines = [f"<span class='ocr_line' id='l{i}' title=\"bbox 0 0 9 9"
+             + (f"; textangle {a}" if a is not None else "") + '; x_size 20">'
+             for i, a in enumerate(angles)]
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize(("angles", "turn"), [
+    ([None] * 9 + [90], 0),  # a margin note read up and down on an upright page
+    ([270] * 25 + [None] * 3, 270),
+    ([180] * 5, 180),
+    ([90, 90, None, None], 0),  # no majority: as it is
+    ([], 0),
+])
+def test_the_page_turn_is_what_most_lines_say(angles: list[int | None], turn: int) -> None:
+    assert tesseract.page_turn(_hocr(angles)) == turn
