@@ -29,6 +29,8 @@ from tests.services import (  # noqa: F401  (fixtures for OpenSearch and Postgre
 os.environ.setdefault("RECORDS_VALIDATE_ARCHIVAL", "false")
 # where they do, the batch waits for the verdict (tests/test_pdfa.py checks the background run)
 os.environ.setdefault("RECORDS_VALIDATE_IN_BACKGROUND", "false")
+# the flows of the suite share one kept Prefect server; it ends soon after the last of them
+os.environ.setdefault("RECORDS_PREFECT_IDLE_MINUTES", "5")
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "sample_scans"
