@@ -21,8 +21,10 @@ from pipeline.text import join_words
 #: benchmark pages, upright ones scored 56 to 95 and the same pages turned 180° 22 to 43
 LOW_CONFIDENCE = 50.0
 #: mean word confidence under which an upright reading gets a second opinion without
-#: orientation detection; zh_dev and sample pages read 85-95, faxes and receipts 60-89
-DOUBTFUL = 75.0
+#: orientation detection: the synthetic fax of test_scan_quality read at 62 with it (71
+#: without); zh_dev and sample pages read 85-95, the real faxes of funsd_train 61-89,
+#: where the two readings were the same page for page (at 75, half of them were read twice)
+DOUBTFUL = 65.0
 #: confidence points a page turned upright may score below the reading in its own direction
 TURN_MARGIN = 10.0
 #: the same for a page already turned, whose detected orientation may have been wrong
