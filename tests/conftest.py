@@ -18,10 +18,12 @@ from pipeline.intake import discover, find_manifest
 from pipeline.manifest import load_manifest
 from pipeline.settings import Settings
 from tests.services import (  # noqa: F401  (fixtures for OpenSearch and PostgreSQL tests)
+    SERVICE_FIXTURES,
     database_url,
     opensearch_url,
     os_alias,
     postgres_url,
+    service_lock,
 )
 
 # veraPDF after every test batch (a JVM start each) would dominate the suite; the tests of
@@ -52,6 +54,18 @@ def make_settings(home: Path, **overrides: Any) -> Settings:
     return Settings(
         **{"home": home, "workers": 2, "database_url": "", "search_url": "", **overrides}
     )
+
+
+@pytest.fixture(autouse=True)
+def _services_stay_up(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A test that uses a service holds it up against a test that stops it (services.py)."""
+    uses = SERVICE_FIXTURES & set(request.fixturenames) or any(
+        request.node.get_closest_marker(m) for m in ("opensearch", "postgres"))
+    if not uses or request.module.__name__.endswith("test_service_failures"):
+        yield
+        return
+    with service_lock(exclusive=False):
+        yield
 
 
 @pytest.fixture

@@ -13,8 +13,10 @@ PostgreSQL schema, both removed afterwards, so runs can overlap (pytest-xdist).
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
+import tempfile
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
@@ -39,6 +41,25 @@ from pipeline.settings import Settings
 OPENSEARCH_ENV = "RECORDS_TEST_OPENSEARCH_URL"
 POSTGRES_ENV = "RECORDS_TEST_POSTGRES_URL"
 HINT = 'start the services with `eval "$(scripts/dev-services up)"` (or run scripts/test)'
+
+
+#: fixtures that reach a service
+SERVICE_FIXTURES = frozenset({"opensearch_url", "os_alias", "postgres_url", "database_url"})
+
+
+@contextmanager
+def service_lock(exclusive: bool) -> Iterator[None]:
+    """Held shared by each test that uses OpenSearch or PostgreSQL, exclusively while a test
+    stops one for real (``test_service_failures`` under CI), so that no test of another
+    xdist worker finds the service down. One lock file per test run."""
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID", f"pid{os.getpid()}")
+    path = Path(tempfile.gettempdir()) / f"records-test-services-{run}.lock"
+    with path.open("a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def _configured(variable: str) -> str:

@@ -9,7 +9,10 @@ from __future__ import annotations
 import io
 import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pikepdf
 import pytest
@@ -121,21 +124,24 @@ def test_the_same_pages_give_the_same_pdfa_bytes(archive: Archive, tmp_path: Pat
     assert outs[0] == outs[1]
 
 
-def test_a_missing_validator_never_fails_the_batch(tmp_path: Path) -> None:
-    settings = make_settings(
-        tmp_path / "home", validate_archival=True, verapdf_dir=tmp_path / "nowhere"
-    )
+@contextmanager
+def _one_letter(tmp_path: Path, **settings: Any) -> Iterator[tuple[Archive, dict[str, Any]]]:
+    """An archive that has ingested one letter with archival validation on, and its summary."""
     src = tmp_path / "in"
     src.mkdir()
     imagegen.save_png(imagegen.page(LETTER), src / "a.png")
-    archive = Archive.open(settings)
+    archive = Archive.open(make_settings(tmp_path / "home", validate_archival=True, **settings))
     try:
-        summary = ingest_dir(archive, src)
+        yield archive, ingest_dir(archive, src)
+    finally:
+        archive.close()
+
+
+def test_a_missing_validator_never_fails_the_batch(tmp_path: Path) -> None:
+    with _one_letter(tmp_path, verapdf_dir=tmp_path / "nowhere") as (archive, summary):
         assert summary["documents"] == 1 and summary["archival_validation"] is None
         with archive.session() as s:
             assert preservation.unvalidated(s) == summary["document_ids"]
-    finally:
-        archive.close()
 
 
 # ── veraPDF ──
@@ -144,15 +150,7 @@ def test_a_missing_validator_never_fails_the_batch(tmp_path: Path) -> None:
 @pytest.mark.slow
 @pytest.mark.verapdf
 def test_the_batch_does_not_wait_for_validation_and_the_verdict_arrives(tmp_path: Path) -> None:
-    settings = make_settings(
-        tmp_path / "home", validate_archival=True, validate_in_background=True
-    )
-    src = tmp_path / "in"
-    src.mkdir()
-    imagegen.save_png(imagegen.page(LETTER), src / "a.png")
-    archive = Archive.open(settings)
-    try:
-        summary = ingest_dir(archive, src)
+    with _one_letter(tmp_path, validate_in_background=True) as (archive, summary):
         queued = summary["archival_validation"]
         assert queued["queued"] == 1 and queued["validated"] == 0 and queued["pid"] > 0
         deadline = time.monotonic() + 180
@@ -165,8 +163,6 @@ def test_the_batch_does_not_wait_for_validation_and_the_verdict_arrives(tmp_path
             assert preservation.unvalidated(s) == []
             event = preservation.latest(s, summary["document_ids"][0])
             assert event is not None and event.compliant and event.trigger == preservation.INGEST
-    finally:
-        archive.close()
 
 
 @pytest.mark.slow

@@ -18,7 +18,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager, suppress
+from contextlib import ExitStack, contextmanager, nullcontext, suppress
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlsplit, urlunsplit
@@ -49,7 +49,13 @@ from tests.lifecycle_support import (
     make_doc,
     make_staff,
 )
-from tests.services import fresh_alias, opensearch_server, postgres_server, schema_url
+from tests.services import (
+    fresh_alias,
+    opensearch_server,
+    postgres_server,
+    schema_url,
+    service_lock,
+)
 
 __all__ = ["fast_hashing"]
 #: the 監銷人員 of an execution, with their units
@@ -163,13 +169,15 @@ def _free_port() -> int:
 def switch_for(name: str, url: str) -> Iterator[Switch]:
     """A switch for one service; whatever happens, the service is up again afterwards."""
     switch: Switch = DevService(name, url) if REAL_STOP else TcpSwitch(url)
-    switch.start()
-    try:
-        yield switch
-    finally:
+    # a real stop waits until no other worker's test uses a service, and holds them off
+    with service_lock(exclusive=True) if REAL_STOP else nullcontext():
         switch.start()
-        if isinstance(switch, TcpSwitch):
-            switch.stop()  # the proxy goes; the real server was never touched
+        try:
+            yield switch
+        finally:
+            switch.start()
+            if isinstance(switch, TcpSwitch):
+                switch.stop()  # the proxy goes; the real server was never touched
 
 
 @contextmanager
