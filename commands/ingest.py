@@ -12,7 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from commands.access import current_actor
 from commands.common import err_console, load_settings, print_json
-from pipeline import logs
+from pipeline import headstart, logs
 from pipeline.archive import Archive
 from pipeline.auth import Perm
 from pipeline.batch import page_options, run_direct
@@ -100,13 +100,19 @@ def ingest_items(
     with progress.bar:
         if direct:
             return _direct(settings, items, sources, lang, force_ocr, manifest, progress)
-        from flows.ingest import run_ingest
-
-        logs.reinstate()  # importing Prefect replaced the log handlers
         archive = Archive.open(settings)
         opts = page_options(archive, lang, force_ocr)
         archive.close()
-        return run_ingest(settings, items, sources, opts, manifest, progress)
+        early = headstart.begin(settings, items, opts)  # OCR starts before Prefect's import
+        try:
+            from flows.ingest import run_ingest
+
+            logs.reinstate()  # importing Prefect replaced the log handlers
+        except BaseException:
+            if early:
+                early.close()
+            raise
+        return run_ingest(settings, items, sources, opts, manifest, progress, early)
 
 
 def _direct(

@@ -19,7 +19,8 @@ from pipeline.archive import Archive
 from pipeline.batch import BatchDriver, BatchSummary, Progress
 from pipeline.finalize import finalize
 from pipeline.headstart import HeadStart
-from pipeline.ingest import Job, known_outcome, prepare, process_chunk
+from pipeline.headstart import begin as headstart_begin
+from pipeline.ingest import Job, prepare, process_chunk
 from pipeline.intake import InputFile
 from pipeline.manifest import Manifest, ManifestEntry
 from pipeline.pages import PageOptions, PageResult
@@ -121,26 +122,24 @@ def run_ingest(
     opts: PageOptions,
     manifest: Manifest | None,
     progress: Progress | None = None,
+    headstart: HeadStart | None = None,
 ) -> dict[str, Any]:
     """Run the flow locally (threads) or on a Dask cluster when ``dask_address`` is set.
 
-    Locally, the pages of image files are begun at once (:mod:`pipeline.headstart`)
-    while Prefect reaches its local server (:mod:`flows.local_server`).
+    Locally, the pages of image files are begun at once (:mod:`pipeline.headstart`; the
+    CLI begins them before importing this module) while Prefect reaches its local server
+    (:mod:`flows.local_server`).
     """
     global _progress, _headstart
     _progress = progress
     runner: Any = ThreadPoolTaskRunner(max_workers=settings.workers)
-    archive = Archive.open(settings)  # migrate once, before tasks open their own
-    try:
-        if settings.dask_address:
-            from prefect_dask.task_runners import DaskTaskRunner
+    if settings.dask_address:
+        from prefect_dask.task_runners import DaskTaskRunner
 
-            runner = DaskTaskRunner(address=settings.dask_address)
-        else:
-            _headstart = HeadStart(items, opts, settings.work_dir, settings.workers,
-                                   known=lambda sha: known_outcome(archive, "", sha) is not None)
-    finally:
-        archive.close()
+        runner = DaskTaskRunner(address=settings.dask_address)
+        Archive.open(settings).close()  # migrate once, before tasks open their own
+    else:
+        _headstart = headstart or headstart_begin(settings, items, opts)
     try:
         url = local_server.ensure(settings.prefect_port, settings.prefect_idle_minutes)
         with temporary_settings({PREFECT_API_URL: url} if url else {}):
