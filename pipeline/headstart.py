@@ -77,6 +77,8 @@ class HeadStart:
             }
             self._files[str(item.path)] = _File(item.path, sha, pages)
         self._taken: set[tuple[str, int]] = set()
+        #: files whose bytes were checked after all their pages were read
+        self._checked: set[str] = set()
 
     def take(self, job: Job, numbers: list[int]) -> list[PageResult] | None:
         """The pages ``numbers`` of ``job`` if they were read from its very bytes."""
@@ -88,10 +90,22 @@ class HeadStart:
         except Exception as exc:  # the flow reads the page again, with its retries
             log.debug("head start of %s failed: %s", job.name, exc)
             return None
-        if hash_file(file.path)[0] != job.sha256:  # changed while read: read the stored copy
+        if not self._unchanged(file):  # changed while read: the flow reads the stored copy
             return None
         self._taken.update((job.source, n) for n in numbers)
         return pages
+
+    def _unchanged(self, file: _File) -> bool:
+        """The file still has the bytes it was read from; checked once after its last page."""
+        key = str(file.path)
+        if key in self._checked:
+            return True
+        done = all(f.done() for f in file.pages.values())
+        if hash_file(file.path)[0] != file.sha256:
+            return False
+        if done:
+            self._checked.add(key)
+        return True
 
     def close(self) -> None:
         """Stop reading and delete the page files nobody took."""

@@ -110,27 +110,6 @@ def find_skew(img: Image.Image) -> float:
     return _best_angle(_text_ink(img))[0]
 
 
-#: the column profile must beat the row profile by this much for "text runs up and down":
-#: upright Chinese pages (square characters in a grid) reach 1.37, upright receipts in a
-#: monospaced face 1.2-1.6 (sroie_dev 622, 335, 417) and up to 10.8 (171); the zh_dev
-#: pages on their side that OSD is unsure of, 2.8 and 3.1
-SIDEWAYS_MARGIN = 2.0
-
-
-def skew_and_sideways(img: Image.Image) -> tuple[float, bool]:
-    """The skew angle, and whether the text lines may run up and down (page turned 90°).
-
-    Measured on 50 upright sample pages, the row profile beat the column profile by 1.17
-    to 18 times; on a page turned 90 degrees it reached 0.4 of it. Only a hint: the
-    reading at 0° is kept in the running (``pages._turns``).
-    """
-    ink = _text_ink(img)
-    angle, rows = _best_angle(ink)
-    turned = ink.transpose(Image.Transpose.ROTATE_90)
-    columns = max(_profile_score(turned, a) for a in np.arange(-MAX_SKEW, MAX_SKEW + 0.01, 1.0))
-    return angle, columns > SIDEWAYS_MARGIN * rows
-
-
 def rotate_upright(img: Image.Image, clockwise: int) -> Image.Image:
     """Rotate by a multiple of 90 degrees clockwise (as OSD reports it)."""
     turns = {

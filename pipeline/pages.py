@@ -78,9 +78,9 @@ def ocr_image(
     bilevel = img.mode == "1"
     prepared = imaging.prepare(img, dpi)
     skew = imaging.find_skew(prepared.image)
-    page, rotation, page_dpi = _best_reading(img, dpi, prepared, skew, [0], number, opts, work)
+    page, rotation, page_dpi = _reading(img, dpi, prepared, skew, 0, number, opts, work)
     if page.turn:
-        turned = _best_reading(img, dpi, None, 0.0, [page.turn], number, opts, work)
+        turned = _reading(img, dpi, None, 0.0, page.turn, number, opts, work)
         # the upright page wins unless clearly worse: its archival image and word boxes
         # are upright too (read in its own direction, a turned page scored 1-4 points
         # higher: zh_dev 02_*_rot90 93.4 against 92.9 upright, 03_*_rot180 89.2 against 88.7)
@@ -91,16 +91,15 @@ def ocr_image(
         # page it split 9 lines into 17 and read worse (test_scan_quality fax: CER 0.49
         # against 0.31 without it, confidence 62 against 71); on real_scans/ the two
         # readings were the same page for page
-        plain = _best_reading(img, dpi, prepared, skew, [0], number, opts, work,
-                              tesseract.PLAIN_LAYOUT)
+        plain = _reading(img, dpi, prepared, skew, 0, number, opts, work,
+                         tesseract.PLAIN_LAYOUT)
         if (plain[0].confidence or 0.0) > (page.confidence or 0.0):
             page, rotation, page_dpi = plain
     # an upside-down page reads with a low confidence (zh_dev, turned the wrong way: 52;
     # the same pages upright 88-93): try it the other way up, keep the more confident
     if page.confidence is not None and page.confidence < (
             TURNED_LOW_CONFIDENCE if rotation else LOW_CONFIDENCE):
-        flipped = _best_reading(img, dpi, None, 0.0, [(rotation + 180) % 360], number, opts,
-                                work)
+        flipped = _reading(img, dpi, None, 0.0, (rotation + 180) % 360, number, opts, work)
         if (flipped[0].confidence or 0.0) > page.confidence:
             page, rotation, page_dpi = flipped
     pdf_path = work / f"page-{number:05d}.pdf"
@@ -136,26 +135,23 @@ class _Attempt:
     turn: int = 0
 
 
-def _best_reading(
+def _reading(
     original: Image.Image, file_dpi: int | None, prepared: imaging.Prepared | None,
-    skew: float, turns: list[int], number: int, opts: PageOptions, work: Path,
+    skew: float, turn: int, number: int, opts: PageOptions, work: Path,
     layout: str | None = None,
 ) -> tuple[_Attempt, int, int]:
-    """OCR the page turned by each of ``turns``: the most confident reading, its turn, its dpi.
+    """OCR the page turned by ``turn``: the reading, its turn and its dpi.
 
     A turned page is prepared again from the original: its character size, and so the
     enlargement and despeckle, were measured wrong on its side (zh_dev 01_*_rot270:
     CER 0.44 prepared before the turn, against 0.09 for the upright page)."""
-    readings = []
-    for turn in turns:
-        if turn or prepared is None:
-            ready = imaging.prepare(imaging.rotate_upright(original, turn), file_dpi)
-            page_skew = imaging.find_skew(ready.image)
-        else:
-            ready, page_skew = prepared, skew
-        readings.append((_recognise(ready, page_skew, number, opts, work, layout), turn,
-                         round(ready.dpi / ready.scale) if ready.full else ready.dpi))
-    return max(readings, key=lambda r: r[0].confidence or 0.0)
+    if turn or prepared is None:
+        ready = imaging.prepare(imaging.rotate_upright(original, turn), file_dpi)
+        skew = imaging.find_skew(ready.image)
+    else:
+        ready = prepared
+    dpi = round(ready.dpi / ready.scale) if ready.full else ready.dpi
+    return _recognise(ready, skew, number, opts, work, layout), turn, dpi
 
 
 def _recognise(

@@ -26,15 +26,9 @@ def _read(img: Image.Image, work: Path) -> pages.PageResult:
     return pages.ocr_image(img, 1, 300, pages.PageOptions(), work)
 
 
-@pytest.mark.parametrize(("turn", "sideways"), [(0, False), (90, True), (180, False), (270, True)])
-def test_sideways_pages_are_told_from_their_line_profiles(turn: int, sideways: bool) -> None:
-    _, found = imaging.skew_and_sideways(imagegen.page(LINES, rotate=turn))
-    assert found is sideways
-
-
 @pytest.mark.parametrize("skew", [-2.5, 1.2])
 def test_skew_is_measured_to_a_few_tenths_of_a_degree(skew: float) -> None:
-    angle, _ = imaging.skew_and_sideways(imagegen.page(LINES, skew=skew))
+    angle = imaging.find_skew(imagegen.page(LINES, skew=skew))
     assert angle == pytest.approx(-skew, abs=0.3)
 
 
