@@ -59,9 +59,15 @@ def document_kind(text: str) -> str:
     return "其他"
 
 
+#: the 主旨 whose label OCR lost: the first line before the 說明 label that starts with the
+#: label's colon and holds a sentence (the label stands in its own column on the form)
+_UNLABELLED_SUBJECT = re.compile(r"(?:^|\n)[:：][ \t]*(?P<v>[^\n]*[\u3400-\u9fff][^\n]{7,})"
+                                 r"(?=(?:\n[^\n]*){0,8}\n[ \t]*說\s*明\s*[:：])")
+
+
 def subject_of(text: str) -> str:
     """The 主旨 paragraph; without one, the head of the text (a rule's or notice's title)."""
-    if m := _SUBJECT.search(text):
+    if m := _SUBJECT.search(text) or _UNLABELLED_SUBJECT.search(text):
         return " ".join(m["v"].split())[:300]
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
     return " ".join(lines[:2])[:HEAD_CHARS]
