@@ -65,10 +65,22 @@ _UNLABELLED_SUBJECT = re.compile(r"(?:^|\n)[:：][ \t]*(?P<v>[^\n]*[\u3400-\u9ff
                                  r"(?=(?:\n[^\n]*){0,8}\n[ \t]*說\s*明\s*[:：])")
 
 
+#: one article of a law or rule, as law databases show it: its heading (``第 7 條``,
+#: ``法規章節：第11條``, ``第16點``) near the top, then its first sentence
+_ARTICLE = re.compile(r"(?:^|\n)[ \t]*(?:法規章節\s*[:：]\s*)?"
+                      r"第\s*[0-9一二三四五六七八九十百]+\s*[條點][ \t]*\n\s*(?P<v>[^\n。]{8,}。?)")
+#: how far from the top an article heading makes the text one article
+ARTICLE_HEAD_CHARS = 200
+
+
 def subject_of(text: str) -> str:
-    """The 主旨 paragraph; without one, the head of the text (a rule's or notice's title)."""
+    """The 主旨 paragraph; for one article of a law, that article's first sentence (the
+    law's name places it, the article says what it is about); else the head of the text
+    (a rule's or notice's title)."""
     if m := _SUBJECT.search(text) or _UNLABELLED_SUBJECT.search(text):
         return " ".join(m["v"].split())[:300]
+    if (m := _ARTICLE.search(text)) and m.start() < ARTICLE_HEAD_CHARS:
+        return " ".join(m["v"].split())[:HEAD_CHARS * 2]
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
     return " ".join(lines[:2])[:HEAD_CHARS]
 

@@ -73,6 +73,10 @@ def test_the_subject_and_the_kind_of_a_letter_are_read() -> None:
     assert subject_of(unlabelled) == "本府行政大樓外牆磁磚剝落,請派員勘查,請查照。"
     blanked = "　　　　:中華民國110年1月18日\n說明:\n、依規定辦理。"
     assert subject_of(blanked) != "中華民國110年1月18日"
+    # one article of a law: the article says what the page is about, the law's name places it
+    article = ("法規名稱：印信製發啟用管理換發及廢舊印信繳銷辦法\n第 7 條\n"
+               "印信蓋用時，管理人員應備置印信蓋用登記簿。\n前項登記簿應隨同印信移交。")
+    assert subject_of(article) == "印信蓋用時，管理人員應備置印信蓋用登記簿。"
     rule = "臺中市公務機關聯合辦公大樓管理要點\n一、臺中市政府為管理辦公大樓。"
     assert views(rule).subject.startswith("臺中市公務機關聯合辦公大樓管理要點")
 
