@@ -29,6 +29,9 @@ _SUBJECT = re.compile(r"(?:^|\n)[\s。、.:;|]{0,3}(?:主\s*旨|旨)\s*[:：]\s*
                       r"|[一二三四五六七八九十]{1,3}\s*[、，]|、))|(?<=。)(?=[ \t]*\n)"
                       r"|(?=\n\s*\n)|\Z)", re.S)
 _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    # a law database's page names the law first; the 主旨 of a form annexed to it is not
+    # the page's own
+    ("規定", re.compile(r"\A\s*法規名稱\s*[:：]")),
     ("會議紀錄", re.compile(r"會議紀錄|會議記錄|開會時間|主\s*席\s*[:：]|決\s*議\s*[:：]")),
     ("簽", re.compile(r"^\s*簽\s*(?:稿\s*)?於|^\s*擬\s*辦\s*[:：]?|敬陳", re.M)),
     ("公告", re.compile(r"^\S{0,24}\s*公告\s*$|公告事項|^\s*公告\s*[:：]", re.M)),

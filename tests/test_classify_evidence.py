@@ -61,6 +61,8 @@ def test_the_subject_and_the_kind_of_a_letter_are_read() -> None:
     assert document_kind("簽 於秘書處總務科\n主旨：擬辦理消防演練。") == "簽"
     assert document_kind("法規名稱：臺中市公務機關聯合辦公大樓管理要點\n一、為管理…") == "規定"
     assert document_kind("第一次業務會議紀錄\n開會時間：113年5月1日") == "會議紀錄"
+    # a law database's page is a rule, whatever form annexed to it carries a 主旨
+    assert document_kind("法規名稱：公文時效管制要點\n附件\n主旨：逾期公文稽催") == "規定"
     # OCR lost the 說明 label (and a numeral): the subject still ends with its paragraph
     memo = "簽 於秘書處總務科\n主旨:擬辦理電梯汰換案,簽請核示。\n一、擬循公開招標程序辦理。"
     assert subject_of(memo) == "擬辦理電梯汰換案,簽請核示。"
@@ -145,6 +147,9 @@ def test_calibrated_confidence_separates_right_from_wrong(schedule: Schedule) ->
     model = calibration.fit(examples, schedule)
     assert model.calibrator is not None and model.threshold is not None
     assert 0.5 <= model.threshold <= 1.0 and model.calibration["decisions"] >= 20
+    # every example is decided once per split into folds: more decisions than examples
+    assert model.calibration["shuffles"] == calibration.SHUFFLES > 1
+    assert model.calibration["decisions"] > len(examples)
     assert model.weight in calibration.WEIGHTS
     decided = calibration.held_out_decisions(examples, schedule, weights=(model.weight,))
     held_out = [(e, d) for e, d in decided[model.weight] if d.class_code is not None]
