@@ -129,14 +129,14 @@ def _gap_ocr(results: dict[str, Any]) -> list[str]:
     return _para(
         f"b/a = {_f(r['b_over_a'])}, goal {B_OVER_A_GOAL}.",
         f"Why: bare tesseract does only the OCR ({bare:.2f} s per page on one core here); "
-        f"our Tesseract run takes {ocr:.2f} s (orientation detection inside the reading, "
-        f"word boxes and line angles written too). Per "
+        f"our Tesseract run takes {ocr:.2f} s (one column of variable sizes, `--psm 4`, "
+        f"word boxes written too). Per "
         f"page our ingest also decodes, checks for speckle (and filters it: these pages are "
         f"speckled on purpose), measures skew and deskews with a bicubic rotation, and "
         f"re-encodes the image ({rest:.2f} s together, {rest / ocr:.0%} of the OCR time), so "
         f"even perfectly scheduled it reaches at most {bare / total:.2f} of bare tesseract. "
-        f"Orientation is detected inside the reading (`--psm 1`); a second reading is spent "
-        f"only on pages found turned or read with a low confidence: {reread} of the "
+        f"Orientation is asked for (`--psm 0`) and a second reading spent only on pages "
+        f"read with a low confidence or few words: {reread} of the "
         f"{r['profile']['pages']} profiled pages."
         if ocr else "",
         f"The batch also pays a fixed start-up (imports, reaching Prefect's kept local "

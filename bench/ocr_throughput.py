@@ -174,7 +174,7 @@ def stage_profile(ctx: Context, images: list[Path]) -> dict[str, Any]:
 def _profile_page(image: Path, work: Path, imaging: Any,
                   tesseract: Any) -> tuple[dict[str, float], bool]:
     """The steps of ``ocr_image`` for an upright page, and whether it would be read again."""
-    from pipeline.pages import LOW_CONFIDENCE, words_to_text
+    from pipeline.pages import doubtful, words_to_text
 
     times: dict[str, float] = {}
     t = time.perf_counter()
@@ -200,4 +200,4 @@ def _profile_page(image: Path, work: Path, imaging: Any,
     result = tesseract.ocr(path, LANG, 300, prepared.dpi)
     lap("OCR (tesseract)")
     conf = words_to_text(result.words)[2]
-    return times, bool(result.turn) or (conf is not None and conf < LOW_CONFIDENCE)
+    return times, doubtful(conf, len(result.words))

@@ -17,18 +17,16 @@ from pipeline import imaging, pdfa
 from pipeline._exec import poppler, tesseract
 from pipeline.text import join_words
 
-#: mean word confidence below which a page may be upside down: on 47 sample and
-#: benchmark pages, upright ones scored 56 to 95 and the same pages turned 180° 22 to 43
-LOW_CONFIDENCE = 50.0
-#: mean word confidence under which an upright reading gets a second opinion without
-#: orientation detection: the synthetic fax of test_scan_quality read at 62 with it (71
-#: without); zh_dev and sample pages read 85-95, the real faxes of funsd_train 61-89,
-#: where the two readings were the same page for page (at 75, half of them were read twice)
+#: a reading under this mean word confidence, or with fewer words than MIN_WORDS, may be of a
+#: page lying turned, and its orientation is asked for. Read as they lay, the prepared pages
+#: of real_scans/ and sample_scans/ scored 60 to 96 upright; turned by 90, 180 or 270 degrees
+#: (51 pages) at most 52 with more than two words, and sideways pages of zh_dev gave no words.
 DOUBTFUL = 65.0
-#: confidence points a page turned upright may score below the reading in its own direction
-TURN_MARGIN = 10.0
-#: the same for a page already turned, whose detected orientation may have been wrong
-TURNED_LOW_CONFIDENCE = 70.0
+#: ... a reading with fewer words than this (a sideways page gave 1-2 words at 83-93)
+MIN_WORDS = 10
+#: a reading still under this confidence after the detected turn is tried the other way
+#: up: detection took 2 of 17 pages turned 180 degrees for upright ones
+LOW_CONFIDENCE = 50.0
 
 
 @dataclass(frozen=True)
@@ -69,39 +67,24 @@ def ocr_image(
 ) -> PageResult:
     """Prepare, deskew and OCR one decoded page image, turned upright where it lies turned.
 
-    ``dpi`` is the file's resolution, None when it states none. The reading detects the
-    page's orientation itself (``tesseract.ocr``); a page it finds turned is turned
-    upright by a lossless transpose, prepared again and read again, and the more
-    confident reading is kept. A reading with a low confidence (what an upside-down page
-    gives when detection missed it) is tried the other way up, likewise.
+    ``dpi`` is the file's resolution, None when it states none. An upright page is read
+    once. A doubtful reading (see DOUBTFUL) asks Tesseract for the page's orientation; a
+    page found turned is turned upright by a lossless transpose, prepared again and read
+    again, and the better reading kept; one still poor is tried the other way up, and
+    one still doubtful is read again with Tesseract's automatic layout.
     """
     bilevel = img.mode == "1"
-    prepared = imaging.prepare(img, dpi)
-    skew = imaging.find_skew(prepared.image)
-    page, rotation, page_dpi = _reading(img, dpi, prepared, skew, 0, number, opts, work)
-    if page.turn:
-        turned = _reading(img, dpi, None, 0.0, page.turn, number, opts, work)
-        # the upright page wins unless clearly worse: its archival image and word boxes
-        # are upright too (read in its own direction, a turned page scored 1-4 points
-        # higher: zh_dev 02_*_rot90 93.4 against 92.9 upright, 03_*_rot180 89.2 against 88.7)
-        if (turned[0].confidence or 0.0) >= (page.confidence or 0.0) - TURN_MARGIN:
-            page, rotation, page_dpi = turned
-    elif (page.confidence or 0.0) < DOUBTFUL:
-        # orientation detection also steers the layout analysis: on a noisy low-resolution
-        # page it split 9 lines into 17 and read worse (test_scan_quality fax: CER 0.49
-        # against 0.31 without it, confidence 62 against 71); on real_scans/ the two
-        # readings were the same page for page
-        plain = _reading(img, dpi, prepared, skew, 0, number, opts, work,
-                         tesseract.PLAIN_LAYOUT)
-        if (plain[0].confidence or 0.0) > (page.confidence or 0.0):
-            page, rotation, page_dpi = plain
-    # an upside-down page reads with a low confidence (zh_dev, turned the wrong way: 52;
-    # the same pages upright 88-93): try it the other way up, keep the more confident
-    if page.confidence is not None and page.confidence < (
-            TURNED_LOW_CONFIDENCE if rotation else LOW_CONFIDENCE):
-        flipped = _reading(img, dpi, None, 0.0, (rotation + 180) % 360, number, opts, work)
-        if (flipped[0].confidence or 0.0) > page.confidence:
-            page, rotation, page_dpi = flipped
+    page = first = _reading(img, dpi, 0, number, opts, work)
+    if doubtful(first.confidence, len(first.words)):
+        if first.turn:
+            page = max(page, _reading(img, dpi, first.turn, number, opts, work), key=_worth)
+        # a page with next to no text (a blank back) has nothing more to tell
+        if len(page.words) >= MIN_WORDS and (page.confidence or 0.0) < LOW_CONFIDENCE:
+            back = (first.turn + 180) % 360
+            page = max(page, _reading(img, dpi, back, number, opts, work), key=_worth)
+        if len(page.words) >= MIN_WORDS and doubtful(page.confidence, len(page.words)):
+            plain = _reading(img, dpi, page.rotation, number, opts, work, tesseract.PLAIN_LAYOUT)
+            page = max(page, plain, key=_worth)
     pdf_path = work / f"page-{number:05d}.pdf"
     pdf_path.write_bytes(page.pdf)
     return PageResult(
@@ -109,11 +92,11 @@ def ocr_image(
         text=page.text,
         source="ocr",
         confidence=page.confidence,
-        rotation=rotation,
+        rotation=page.rotation,
         skew=page.skew,
         width=page.width,
         height=page.height,
-        dpi=page_dpi,
+        dpi=page.dpi,
         words=page.words,
         pdf_path=str(pdf_path),
         bilevel=bilevel,
@@ -131,46 +114,51 @@ class _Attempt:
     width: int
     height: int
     pdf: bytes
-    #: the turn the reading's orientation detection found (0: upright as read)
+    #: the clockwise turn the page was read in, and the resolution stated for it
+    rotation: int
+    dpi: int
+    #: the turn orientation detection found for a doubtful reading (0: upright or not asked)
     turn: int = 0
 
 
-def _reading(
-    original: Image.Image, file_dpi: int | None, prepared: imaging.Prepared | None,
-    skew: float, turn: int, number: int, opts: PageOptions, work: Path,
-    layout: str | None = None,
-) -> tuple[_Attempt, int, int]:
-    """OCR the page turned by ``turn``: the reading, its turn and its dpi.
+def doubtful(confidence: float | None, words: int) -> bool:
+    """A reading that may be of a turned page (see DOUBTFUL): its orientation is asked for."""
+    return (confidence or 0.0) < DOUBTFUL or words < MIN_WORDS
 
-    A turned page is prepared again from the original: its character size, and so the
+
+def _worth(page: _Attempt) -> tuple[bool, float]:
+    """A reading with some text beats a few confident words (a page read on its side)."""
+    return len(page.words) >= MIN_WORDS, page.confidence or 0.0
+
+
+def _reading(
+    original: Image.Image, file_dpi: int | None, turn: int, number: int, opts: PageOptions,
+    work: Path, layout: str = tesseract.LAYOUT,
+) -> _Attempt:
+    """OCR the page turned clockwise by ``turn``, prepared for that turn.
+
+    A turned page is prepared from the original turned: its character size, and so the
     enlargement and despeckle, were measured wrong on its side (zh_dev 01_*_rot270:
     CER 0.44 prepared before the turn, against 0.09 for the upright page)."""
-    if turn or prepared is None:
-        ready = imaging.prepare(imaging.rotate_upright(original, turn), file_dpi)
-        skew = imaging.find_skew(ready.image)
-    else:
-        ready = prepared
+    ready = imaging.prepare(imaging.rotate_upright(original, turn), file_dpi)
+    skew = imaging.find_skew(ready.image)
     dpi = round(ready.dpi / ready.scale) if ready.full else ready.dpi
-    return _recognise(ready, skew, number, opts, work, layout), turn, dpi
-
-
-def _recognise(
-    ready: imaging.Prepared, skew: float, number: int, opts: PageOptions, work: Path,
-    layout: str | None = None,
-) -> _Attempt:
     img = imaging.deskew(ready.image, skew)
     image_path = imaging.save_for_ocr(img, work / f"page-{number:05d}", ready.dpi)
     result = tesseract.ocr(image_path, opts.lang, opts.ocr_timeout, ready.dpi, layout)
-    image_path.unlink()
     text, words, conf = words_to_text(result.words)
+    detected = 0
+    if turn == 0 and layout == tesseract.LAYOUT and doubtful(conf, len(words)):
+        detected = tesseract.orientation(image_path, opts.ocr_timeout, ready.dpi)
+    image_path.unlink()
     if ready.full is None:
-        return _Attempt(text, words, conf, skew, img.width, img.height, result.pdf,
-                        result.turn)
+        return _Attempt(text, words, conf, skew, img.width, img.height, result.pdf, turn, dpi,
+                        detected)
     # read reduced, kept at full size: the archival image and the word boxes
     full = imaging.deskew(ready.full, skew)
     pdf = pdfa.with_page_image(result.pdf, full)
     return _Attempt(text, [_scaled(w, 1 / ready.scale) for w in words], conf, skew,
-                    full.width, full.height, pdf, result.turn)
+                    full.width, full.height, pdf, turn, dpi, detected)
 
 
 def _scaled(word: list[Any], factor: float) -> list[Any]:

@@ -15,16 +15,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pikepdf
-from fpdf import FPDF
 from PIL import Image
 
 from pipeline.dates import to_roc
 from pipeline.di.model import DiDocument, Item, SignOff
 from pipeline.errors import ConfigError, CorruptFile
 from pipeline.pages import PageResult
+
+if TYPE_CHECKING:  # fpdf2 takes 0.3 s to import: every command paid it, only rendering needs it
+    from fpdf import FPDF
 
 PAGE_W, PAGE_H = 210.0, 297.0  # A4, mm
 LEFT, RIGHT, TOP, BOTTOM = 25.0, 20.0, 20.0, 22.0
@@ -98,6 +100,8 @@ def _font(weight: str) -> tuple[str, int]:
 
 
 def _new_pdf(di: DiDocument) -> FPDF:
+    from fpdf import FPDF
+
     pdf = FPDF(unit="mm", format="A4")
     pdf.set_auto_page_break(False)
     pdf.set_margins(LEFT, TOP, RIGHT)

@@ -458,10 +458,16 @@ def load_schedule(path: Path | str) -> Schedule:
         raise _rules_error(path, root, exc.loc, exc.message) from exc
 
 
+_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _parse_yaml(path: Path, text: str) -> tuple[yaml.Node | None, Any]:
-    """The node tree (for line numbers) and the plain data of a YAML document."""
+    """The node tree (for line numbers) and the plain data of a YAML document.
+
+    libyaml's loader when PyYAML has it: the same safe nodes and marks, and the two
+    schedules parse in 0.1 s instead of 0.6 s, which every ingest and command paid."""
     try:
-        loader = yaml.SafeLoader(text)
+        loader = _LOADER(text)
     except yaml.YAMLError as exc:  # a control character: the reader refuses the text
         raise RulesError(str(path), None, "(yaml syntax)", str(exc)) from exc
     try:
