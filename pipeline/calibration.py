@@ -33,7 +33,8 @@ TARGET_PRECISION = 0.98
 FOLDS = 5
 #: below this many held-out decisions (or without right and wrong ones) nothing is fitted
 MIN_DECISIONS = 20
-#: and at least this many right and wrong ones (each fold of the calibrator needs both)
+#: and decisions of at least this many right and wrong texts (each fold of the calibrator
+#: needs both)
 MIN_EACH = 3
 SEED = 13
 #: splits into folds over which the held-out decisions (and the calibrator's out-of-fold
@@ -130,18 +131,25 @@ def fit(examples: Sequence[Example], schedule: Schedule, *, folds: int = FOLDS,
     model.weight = weight
     X = [d.features for _, d in decided]
     y = [int(e.accepts(d.class_code)) for e, d in decided]
-    if len(y) < MIN_DECISIONS or min(y.count(0), y.count(1)) < MIN_EACH:
+    index = {id(e): i for i, e in enumerate(examples)}
+    groups = [index[id(e)] for e, _ in decided]
+    if len(y) < MIN_DECISIONS or min(_texts(groups, y, 0), _texts(groups, y, 1)) < MIN_EACH:
         model.calibration = {"decisions": len(y), "right": sum(y),
                              "note": "too few held-out decisions, right and wrong"}
         return model
     model.calibrator = _calibrator().fit(X, y)
-    index = {id(e): i for i, e in enumerate(examples)}
-    probs = _held_out_probabilities(X, y, [index[id(e)] for e, _ in decided], seed, shuffles)
+    probs = _held_out_probabilities(X, y, groups, seed, shuffles)
     model.threshold = filing_threshold([d for _, d in decided], probs, y, target)
     model.calibration = {"decisions": len(y), "right": sum(y), "target_precision": target,
                          "threshold": model.threshold, "model_weight": weight,
                          "shuffles": shuffles}
     return model
+
+
+def _texts(groups: Sequence[int], y: Sequence[int], outcome: int) -> int:
+    """How many different texts had a decision with this outcome (each text is decided
+    once per shuffle: one wrong text is not three wrong examples)."""
+    return len({g for g, v in zip(groups, y, strict=True) if v == outcome})
 
 
 def _calibrator() -> Any:
@@ -161,7 +169,7 @@ def _held_out_probabilities(X: list[list[float]], y: list[int], groups: list[int
     import numpy as np
     from sklearn.model_selection import StratifiedGroupKFold, cross_val_predict
 
-    k = min(FOLDS, y.count(0), y.count(1), len(set(groups)))
+    k = min(FOLDS, _texts(groups, y, 0), _texts(groups, y, 1))
     runs = [cross_val_predict(_calibrator(), X, y, groups=groups, method="predict_proba",
                               cv=StratifiedGroupKFold(n_splits=k, shuffle=True,
                                                       random_state=seed + n))[:, 1]
