@@ -25,14 +25,23 @@ from pipeline import classifier_model as cm
 from pipeline.classify import Context, Decision, decide
 from pipeline.retention.schedule import Schedule
 
-#: share of automatically filed documents that must be right, measured before filing any
-TARGET_PRECISION = 0.96
+#: share of the held-out decisions above the threshold that must be right. Higher than the
+#: 95 % wanted of filed documents: the lowest cut that reaches a target on the decisions
+#: it was chosen from is optimistic, and on the development set's cross-validation 96 %
+#: gave 88-92 % right on new texts, 98 % all right (docs/classification.md)
+TARGET_PRECISION = 0.98
 FOLDS = 5
 #: below this many held-out decisions (or without right and wrong ones) nothing is fitted
 MIN_DECISIONS = 20
-#: and at least this many right and wrong ones (each fold of the calibrator needs both)
+#: and decisions of at least this many right and wrong texts (each fold of the calibrator
+#: needs both)
 MIN_EACH = 3
 SEED = 13
+#: splits into folds over which the held-out decisions (and the calibrator's out-of-fold
+#: probabilities) are made: one split left the threshold to chance (docs/classification.md)
+SHUFFLES = 3
+#: inverse regularisation of the calibrator (scikit-learn's default is 1)
+CALIBRATOR_C = 0.3
 #: model weights tried on held-out decisions (the rules' share is the rest); on the
 #: development set the model's n-grams added little to the rules (docs/classification.md)
 WEIGHTS: tuple[float, ...] = (0.0, 0.15, 0.3, 0.45)
@@ -96,27 +105,51 @@ def choose_weight(decided: dict[float | None, list[tuple[Example, Decision]]]) -
     return max(decided, key=lambda w: (right(w), -(w if w is not None else 1.0)))
 
 
+def shuffled_decisions(examples: Sequence[Example], schedule: Schedule, folds: int = FOLDS,
+                       seed: int = SEED, shuffles: int = SHUFFLES,
+                       ) -> dict[float | None, list[tuple[Example, Decision]]]:
+    """:func:`held_out_decisions` over ``shuffles`` different splits into folds, joined:
+    every example is decided ``shuffles`` times, each time by a model that did not see it.
+    Which examples share a fold moved the threshold by up to 0.09; over several splits
+    that chance evens out."""
+    out: dict[float | None, list[tuple[Example, Decision]]] = {w: [] for w in WEIGHTS}
+    for k in range(shuffles):
+        for w, pairs in held_out_decisions(examples, schedule, folds, seed + k, WEIGHTS).items():
+            out[w] += pairs
+    return out
+
+
 def fit(examples: Sequence[Example], schedule: Schedule, *, folds: int = FOLDS,
-        target: float = TARGET_PRECISION, seed: int = SEED) -> cm.TrainedModel:
+        target: float = TARGET_PRECISION, seed: int = SEED,
+        shuffles: int = SHUFFLES) -> cm.TrainedModel:
     """Train on every example, with the model's weight, a calibrator and a threshold
-    chosen from held-out decisions."""
-    by_weight = held_out_decisions(examples, schedule, folds, seed, WEIGHTS)
+    chosen from held-out decisions (over ``shuffles`` splits into folds)."""
+    by_weight = shuffled_decisions(examples, schedule, folds, seed, shuffles)
     weight = choose_weight(by_weight)
     decided = [(e, d) for e, d in by_weight[weight] if d.class_code is not None]
     model = train_model(examples, schedule)
     model.weight = weight
     X = [d.features for _, d in decided]
     y = [int(e.accepts(d.class_code)) for e, d in decided]
-    if len(y) < MIN_DECISIONS or min(y.count(0), y.count(1)) < MIN_EACH:
+    index = {id(e): i for i, e in enumerate(examples)}
+    groups = [index[id(e)] for e, _ in decided]
+    if len(y) < MIN_DECISIONS or min(_texts(groups, y, 0), _texts(groups, y, 1)) < MIN_EACH:
         model.calibration = {"decisions": len(y), "right": sum(y),
                              "note": "too few held-out decisions, right and wrong"}
         return model
     model.calibrator = _calibrator().fit(X, y)
-    probs = _held_out_probabilities(X, y, seed)
+    probs = _held_out_probabilities(X, y, groups, seed, shuffles)
     model.threshold = filing_threshold([d for _, d in decided], probs, y, target)
     model.calibration = {"decisions": len(y), "right": sum(y), "target_precision": target,
-                         "threshold": model.threshold, "model_weight": weight}
+                         "threshold": model.threshold, "model_weight": weight,
+                         "shuffles": shuffles}
     return model
+
+
+def _texts(groups: Sequence[int], y: Sequence[int], outcome: int) -> int:
+    """How many different texts had a decision with this outcome (each text is decided
+    once per shuffle: one wrong text is not three wrong examples)."""
+    return len({g for g, v in zip(groups, y, strict=True) if v == outcome})
 
 
 def _calibrator() -> Any:
@@ -124,16 +157,24 @@ def _calibrator() -> Any:
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    return make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=1000))
+    # eleven features, a few dozen wrong decisions: regularised harder than the default
+    return make_pipeline(StandardScaler(), LogisticRegression(C=CALIBRATOR_C, max_iter=1000))
 
 
-def _held_out_probabilities(X: list[list[float]], y: list[int], seed: int) -> list[float]:
-    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+def _held_out_probabilities(X: list[list[float]], y: list[int], groups: list[int], seed: int,
+                            shuffles: int = 1) -> list[float]:
+    """P(right) of each decision from calibrators fitted without its text (the decisions
+    of one text over several shuffles stay in one fold: a copy of it in the fit would
+    vouch for itself), averaged over ``shuffles`` splits."""
+    import numpy as np
+    from sklearn.model_selection import StratifiedGroupKFold, cross_val_predict
 
-    k = min(FOLDS, y.count(0), y.count(1))
-    cv = StratifiedKFold(n_splits=k, shuffle=True, random_state=seed)
-    return [float(p) for p in cross_val_predict(_calibrator(), X, y, cv=cv,
-                                                method="predict_proba")[:, 1]]
+    k = min(FOLDS, _texts(groups, y, 0), _texts(groups, y, 1))
+    runs = [cross_val_predict(_calibrator(), X, y, groups=groups, method="predict_proba",
+                              cv=StratifiedGroupKFold(n_splits=k, shuffle=True,
+                                                      random_state=seed + n))[:, 1]
+            for n in range(max(1, shuffles))]
+    return [float(p) for p in np.mean(runs, axis=0)]
 
 
 def filing_threshold(decisions: Sequence[Decision], probs: Sequence[float],

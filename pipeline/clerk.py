@@ -29,6 +29,9 @@ _SUBJECT = re.compile(r"(?:^|\n)[\s。、.:;|]{0,3}(?:主\s*旨|旨)\s*[:：]\s*
                       r"|[一二三四五六七八九十]{1,3}\s*[、，]|、))|(?<=。)(?=[ \t]*\n)"
                       r"|(?=\n\s*\n)|\Z)", re.S)
 _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    # a law database's page names the law first; the 主旨 of a form annexed to it is not
+    # the page's own
+    ("規定", re.compile(r"\A\s*法規名稱\s*[:：]")),
     ("會議紀錄", re.compile(r"會議紀錄|會議記錄|開會時間|主\s*席\s*[:：]|決\s*議\s*[:：]")),
     ("簽", re.compile(r"^\s*簽\s*(?:稿\s*)?於|^\s*擬\s*辦\s*[:：]?|敬陳", re.M)),
     ("公告", re.compile(r"^\S{0,24}\s*公告\s*$|公告事項|^\s*公告\s*[:：]", re.M)),
@@ -59,10 +62,28 @@ def document_kind(text: str) -> str:
     return "其他"
 
 
+#: the 主旨 whose label OCR lost: the first line before the 說明 label that starts with the
+#: label's colon and holds a sentence (the label stands in its own column on the form)
+_UNLABELLED_SUBJECT = re.compile(r"(?:^|\n)[:：][ \t]*(?P<v>[^\n]*[\u3400-\u9fff][^\n]{7,})"
+                                 r"(?=(?:\n[^\n]*){0,8}\n[ \t]*說\s*明\s*[:：])")
+
+
+#: one article of a law or rule, as law databases show it: its heading (``第 7 條``,
+#: ``法規章節：第11條``, ``第16點``) near the top, then its first sentence
+_ARTICLE = re.compile(r"(?:^|\n)[ \t]*(?:法規章節\s*[:：]\s*)?"
+                      r"第\s*[0-9一二三四五六七八九十百]+\s*[條點][ \t]*\n\s*(?P<v>[^\n。]{8,}。?)")
+#: how far from the top an article heading makes the text one article
+ARTICLE_HEAD_CHARS = 200
+
+
 def subject_of(text: str) -> str:
-    """The 主旨 paragraph; without one, the head of the text (a rule's or notice's title)."""
-    if m := _SUBJECT.search(text):
+    """The 主旨 paragraph; for one article of a law, that article's first sentence (the
+    law's name places it, the article says what it is about); else the head of the text
+    (a rule's or notice's title)."""
+    if m := _SUBJECT.search(text) or _UNLABELLED_SUBJECT.search(text):
         return " ".join(m["v"].split())[:300]
+    if (m := _ARTICLE.search(text)) and m.start() < ARTICLE_HEAD_CHARS:
+        return " ".join(m["v"].split())[:HEAD_CHARS * 2]
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
     return " ".join(lines[:2])[:HEAD_CHARS]
 

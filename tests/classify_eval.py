@@ -97,7 +97,11 @@ def sample_cases(home: Path) -> list[Case]:
             docs = list(s.scalars(select(Document).order_by(Document.id)))
             out = []
             for d in docs:
-                code = next(c for f, (_, c) in EXPECTED.items() if f.endswith(d.original_name))
+                # the born-digital packages (electronic/) have no expected class
+                code = next((c for f, (_, c) in EXPECTED.items()
+                             if f.endswith(d.original_name)), None)
+                if code is None:
+                    continue
                 text = document_text(d)
                 out.append(Case(d.original_name, text, record_type_proposal(d), exact(text, code),
                                 code))

@@ -36,7 +36,10 @@ UNRELATED = (DENGUE, "春節連假安平老街觀光人潮眾多，觀光旅遊�
              "農業部公告颱風造成香瓜及水稻秧苗受損，農民可申請現金救助。",
              "戶政事務所延長夜間服務時間，民眾可辦理戶籍登記及身分證換發。",
              "衛生局提醒民眾接種流感疫苗，並注意手部衛生與咳嗽禮節。",
-             "區公所辦理社區運動會，歡迎里民踴躍報名參加各項趣味競賽。")
+             "區公所辦理社區運動會，歡迎里民踴躍報名參加各項趣味競賽。",
+             # out of scope, yet in the words of a class (一般公告, 為民服務): wrong if filed
+             "公告\n主旨：公告本縣颱風農業災害現金救助地區及項目。\n公告事項：一、救助對象為農民。",
+             "戶政事務所為民服務時間調整，提升服務品質，週三延長受理戶籍登記至晚間八時。")
 
 
 @pytest.fixture(scope="module")
@@ -58,11 +61,24 @@ def test_the_subject_and_the_kind_of_a_letter_are_read() -> None:
     assert document_kind("簽 於秘書處總務科\n主旨：擬辦理消防演練。") == "簽"
     assert document_kind("法規名稱：臺中市公務機關聯合辦公大樓管理要點\n一、為管理…") == "規定"
     assert document_kind("第一次業務會議紀錄\n開會時間：113年5月1日") == "會議紀錄"
+    # a law database's page is a rule, whatever form annexed to it carries a 主旨
+    assert document_kind("法規名稱：公文時效管制要點\n附件\n主旨：逾期公文稽催") == "規定"
     # OCR lost the 說明 label (and a numeral): the subject still ends with its paragraph
     memo = "簽 於秘書處總務科\n主旨:擬辦理電梯汰換案,簽請核示。\n一、擬循公開招標程序辦理。"
     assert subject_of(memo) == "擬辦理電梯汰換案,簽請核示。"
     lost = "主旨：請辦理公\n文稽催，請查照\n、經統計逾限公文"
     assert subject_of(lost) == "請辦理公 文稽催，請查照"
+    # OCR lost the 主旨 label itself (it stands in its own column): the colon-led sentence
+    # before the 說明 is the subject, not a header value whose label was blanked
+    unlabelled = ("發文日期:中華民國110年1月18日\n:本府行政大樓外牆磁磚剝落,請派員勘查,請查照。\n"
+                  "說明:\n、行政大樓建於民國70年。")
+    assert subject_of(unlabelled) == "本府行政大樓外牆磁磚剝落,請派員勘查,請查照。"
+    blanked = "　　　　:中華民國110年1月18日\n說明:\n、依規定辦理。"
+    assert subject_of(blanked) != "中華民國110年1月18日"
+    # one article of a law: the article says what the page is about, the law's name places it
+    article = ("法規名稱：印信製發啟用管理換發及廢舊印信繳銷辦法\n第 7 條\n"
+               "印信蓋用時，管理人員應備置印信蓋用登記簿。\n前項登記簿應隨同印信移交。")
+    assert subject_of(article) == "印信蓋用時，管理人員應備置印信蓋用登記簿。"
     rule = "臺中市公務機關聯合辦公大樓管理要點\n一、臺中市政府為管理辦公大樓。"
     assert views(rule).subject.startswith("臺中市公務機關聯合辦公大樓管理要點")
 
@@ -131,6 +147,9 @@ def test_calibrated_confidence_separates_right_from_wrong(schedule: Schedule) ->
     model = calibration.fit(examples, schedule)
     assert model.calibrator is not None and model.threshold is not None
     assert 0.5 <= model.threshold <= 1.0 and model.calibration["decisions"] >= 20
+    # every example is decided once per split into folds: more decisions than examples
+    assert model.calibration["shuffles"] == calibration.SHUFFLES > 1
+    assert model.calibration["decisions"] > len(examples)
     assert model.weight in calibration.WEIGHTS
     decided = calibration.held_out_decisions(examples, schedule, weights=(model.weight,))
     held_out = [(e, d) for e, d in decided[model.weight] if d.class_code is not None]
