@@ -323,20 +323,27 @@ def prepare(img: Image.Image, file_dpi: int | None) -> Prepared:
     return Prepared(img, dpi, 1, look.glyph_height)
 
 
+#: uncompressed, resolution in dots per inch
+_TIFF_PLAIN = [cv2.IMWRITE_TIFF_COMPRESSION, 1, cv2.IMWRITE_TIFF_RESUNIT, 2]
+
+
 def save_for_ocr(img: Image.Image, path: Path, dpi: int) -> Path:
     """Save the page image tesseract reads and embeds in the archival PDF, losslessly.
 
-    Bilevel pages as 1-bit PNG (tiny); grayscale as binary PGM, uncompressed: it is
-    written in about a hundredth of a second where PNG took 0.1-0.3 s on an A4 page at
-    300 dpi, Tesseract reads it in the same time, and Flate-compresses it into its page
-    PDF itself (a PNG's own data it embeds as it is, which at PNG's fast level 1 made
-    page PDFs twice the size: 1.35 MB against 0.68 MB). A JPEG re-encode (as long ago)
-    put a second round of compression artefacts on scans that were already JPEG.
+    Bilevel pages as 1-bit PNG (tiny); grayscale as uncompressed TIFF: written in about a
+    hundredth of a second where PNG took 0.1-0.3 s on an A4 page at 300 dpi, and
+    Tesseract Flate-compresses it into its page PDF itself (a PNG's own data it embeds as
+    it is, which at PNG's fast level 1 made page PDFs twice the size: 1.35 MB against
+    0.68 MB). Not PGM: Leptonica reads PGM slowly, and Tesseract took 1.85 s a page
+    instead of 1.66 s on the same pixels (10 benchmark pages, TSV and PDF out). A JPEG
+    re-encode (as long ago) put a second round of compression artefacts on scans that
+    were already JPEG.
     """
     if img.mode == "1":
         target = path.with_suffix(".png")
         img.save(target, dpi=(dpi, dpi), optimize=False)
     else:
-        target = path.with_suffix(".pgm")
-        cv2.imwrite(str(target), np.asarray(img.convert("L")))
+        target = path.with_suffix(".tif")
+        cv2.imwrite(str(target), np.asarray(img.convert("L")), _TIFF_PLAIN + [
+            cv2.IMWRITE_TIFF_XDPI, dpi, cv2.IMWRITE_TIFF_YDPI, dpi])
     return target
