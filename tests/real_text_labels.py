@@ -7,6 +7,14 @@ its division where the schedule has no class for the function (``DIVISION``), or
 under the function's class or under the class for the Secretariat's own rules on it
 (0206 文書處理規定訂修); both are accepted.
 
+Several labels are judgement calls, and the set's README names what each "could also be"
+(:data:`ALTERNATIVES`: the dormitory repairs 22 could be office_management, the auction of
+scrapped property 42 general_affairs, ...). Two figures are measured: **strict**, the set's
+own label only (:func:`right`), and **with the README's alternatives**
+(:func:`right_or_alternative`): a proposal in the named alternative division is right too, at
+division level (an alternative "other" means that no class, out of scope, is right too).
+Training always uses the set's own label.
+
 Files of the set are read where it is present; tests never need it.
 """
 
@@ -48,6 +56,14 @@ MAPPING: dict[str, tuple[str, ...]] = {
     "47": ("0806", "0803"), "48": ("0806",), "49": ("0803", "0806"),
     "50": ("0903",), "51": ("0902",), "52": ("0901",),
 }
+#: file number -> the division the set's README says the text "could also be" (its table
+#: of judgement calls); "other" is out of scope
+ALTERNATIVES: dict[str, str] = {
+    "06": "special_affairs", "16": "ethics", "18": "personnel", "21": "ethics",
+    "22": "office_management", "23": "personnel", "28": "ethics", "29": "other",
+    "33": "other", "34": "other", "37": "ethics", "42": "general_affairs",
+    "58": "office_management",
+}
 #: divisions of the set's labels by the word their Chinese name contains
 DIVISION_WORDS = {"personnel": "人事", "ethics": "政風", "accounting": "會計"}
 
@@ -64,6 +80,9 @@ class RealText:
     classes: tuple[str, ...]
     #: the schedule's division key when only the division is known; OUT out of scope
     target_division: str | None
+    #: the division the README says the text could also be filed in (OUT: out of scope;
+    #: None: no alternative, or a division this schedule does not have)
+    alternative: str | None = None
 
     @property
     def out_of_scope(self) -> bool:
@@ -107,8 +126,11 @@ def load(schedule: Schedule, folder: Path) -> list[RealText]:
             if not classes:
                 key = mapped[0] if mapped and not mapped[0][0].isdigit() else row["division"]
                 target = schedule_division(schedule, key) or OUT
+            alt = ALTERNATIVES.get(number)
             out.append(RealText(row["file"], text, row["division"], row["function"],
-                                row["doc_kind"], classes, target))
+                                row["doc_kind"], classes, target,
+                                alt and (OUT if alt == "other" else schedule_division(schedule,
+                                                                                      alt))))
     return out
 
 
@@ -121,3 +143,13 @@ def right(schedule: Schedule, item: RealText, code: str | None) -> bool:
     if item.classes:
         return any(code.startswith(c) for c in item.classes)
     return schedule.get(code).division == item.target_division
+
+
+def right_or_alternative(schedule: Schedule, item: RealText, code: str | None) -> bool:
+    """Right by the set's label, or by the division its README says the text could also
+    be filed in (no class, where that alternative is "other")."""
+    if right(schedule, item, code) or item.alternative is None:
+        return right(schedule, item, code)
+    if item.alternative == OUT:
+        return code is None
+    return code is not None and schedule.get(code).division == item.alternative

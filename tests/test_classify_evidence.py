@@ -184,6 +184,31 @@ def test_development_set_labels_map_to_classes_divisions_or_out_of_scope(
     assert not rl.right(schedule, dengue, "020302")
 
 
+def test_the_readmes_alternatives_count_only_in_their_own_figure(
+        tmp_path: Path, schedule: Schedule) -> None:
+    """A judgement call of the set (dormitory repairs: general_affairs, "could also be"
+    office_management) is right in the alternatives' figure at division level only; the
+    strict figure and the training label keep the set's label."""
+    (tmp_path / "LABELS.csv").write_text(
+        "file,url,agency,doc_kind,division,function,chars\n"
+        "22_dorm.txt,u,a,規定,general_affairs,宿舍設備修繕申請,10\n"
+        "29_drill.txt,u,a,函,office_management,防空疏散避難演練,10\n"
+        "24_cashier.txt,u,a,規定,general_affairs,出納管理,10\n", encoding="utf-8")
+    for name in ("22_dorm.txt", "29_drill.txt", "24_cashier.txt"):
+        (tmp_path / name).write_text("text", encoding="utf-8")
+    dorm, drill, cashier = rl.load(schedule, tmp_path)
+    assert dorm.alternative == "office_management" and schedule.get("0405").division == \
+        "office_management"
+    assert not rl.right(schedule, dorm, "0405") and rl.right_or_alternative(schedule, dorm, "0405")
+    assert rl.right_or_alternative(schedule, dorm, "03030101")  # its own label stays right
+    assert not rl.right_or_alternative(schedule, dorm, "060401")  # another division is not
+    assert dorm.training_label(schedule) == "03030101"
+    # "could also be other": no class (out of scope) is right in that figure only
+    assert drill.alternative == rl.OUT
+    assert rl.right_or_alternative(schedule, drill, None) and not rl.right(schedule, drill, None)
+    assert cashier.alternative is None and not rl.right_or_alternative(schedule, cashier, "0405")
+
+
 def test_each_division_has_its_class_for_other_matters(schedule: Schedule) -> None:
     assert general_class(schedule, "archives") == "0699"
     assert general_class(schedule, "procurement_management") == "0599"
