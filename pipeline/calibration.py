@@ -27,9 +27,11 @@ from pipeline.retention.schedule import Schedule
 
 #: share of the held-out decisions above the threshold that must be right. Higher than the
 #: 95 % wanted of filed documents: the lowest cut that reaches a target on the decisions
-#: it was chosen from is optimistic, and on the development set's cross-validation 96 %
-#: gave 88-92 % right on new texts, 98 % all right (docs/classification.md)
-TARGET_PRECISION = 0.98
+#: it was chosen from is optimistic. On the development set's cross-validation, judged
+#: with its README's alternatives, 96 % filed 41 of 60 texts, 39 right (95 %), 97 % 38,
+#: 36 right (95 %), 98 % only 18 (thresholds jump to 0.96-0.98: one wrong decision above
+#: the cut is already 2 %); docs/classification.md section 9
+TARGET_PRECISION = 0.96
 FOLDS = 5
 #: below this many held-out decisions (or without right and wrong ones) nothing is fitted
 MIN_DECISIONS = 20
