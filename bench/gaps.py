@@ -50,7 +50,9 @@ def _head_ocr(r: dict[str, Any]) -> list[str]:
     b = r["runs"]["b_ingest_images"]["pages_per_minute"]
     return [f"OCR: `records ingest` **{b:.1f} pages/min** on {r['pages']} scanned A4 pages; "
             f"**b/a = {_f(r['b_over_a'])}** of bare tesseract (goal ≥ {B_OVER_A_GOAL}), "
-            f"**b/c = {_f(r['b_over_c'])}** against OCRmyPDF (goal > 1); without Prefect "
+            f"**b/c = {_f(r['b_over_c'])}** against OCRmyPDF (goal > 1); a later batch, "
+            f"Prefect's local server already running, b/a = {_f(r.get('b_warm_over_a'))}; "
+            f"without Prefect "
             f"(`--direct`) b/a = {_f(r.get('b_direct_over_a'))}."]
 
 
@@ -130,7 +132,8 @@ def _gap_ocr(results: dict[str, Any]) -> list[str]:
         f"b/a = {_f(r['b_over_a'])}, goal {B_OVER_A_GOAL}.",
         f"Why: bare tesseract does only the OCR ({bare:.2f} s per page on one core here); "
         f"our Tesseract run takes {ocr:.2f} s (one column of variable sizes, `--psm 4`, "
-        f"word boxes written too). Per "
+        f"word boxes written too; the page image is handed over as uncompressed TIFF, which "
+        f"Leptonica reads as fast as the JPEG). Per "
         f"page our ingest also decodes, checks for speckle (and filters it: these pages are "
         f"speckled on purpose), measures skew and deskews with a bicubic rotation, and "
         f"re-encodes the image ({rest:.2f} s together, {rest / ocr:.0%} of the OCR time), so "
@@ -142,6 +145,8 @@ def _gap_ocr(results: dict[str, Any]) -> list[str]:
         f"The batch also pays a fixed start-up (imports, reaching Prefect's kept local "
         f"server, database migration) of about {start:.1f} s, {start / b['seconds']:.0%} of this "
         f"{b['pages']}-page run." if start else "",
+        f"A later batch of the day, which finds the kept server running, gives b/a = "
+        f"{_f(r.get('b_warm_over_a'))}." if r.get("b_warm_over_a") else "",
         f"Without Prefect (`--direct`) the same pages give b/a = {_f(r.get('b_direct_over_a'))}:"
         f" the per-page steps predict about {predicted:.0f} s for this batch on {cores} cores, "
         f"the `--direct` run took {direct['seconds']:.0f} s; the rest is per-document work "

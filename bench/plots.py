@@ -14,6 +14,7 @@ OCR_LABELS = {
     "a_tesseract": "(a) bare tesseract, 1 process/core",
     "a_tesseract_again": "(a) the same, again after the other runs",
     "b_ingest_images": "(b) records ingest, page images",
+    "b_ingest_images_warm": "(b) the same, Prefect's local server already running",
     "b_ingest_images_direct": "records ingest --direct, page images",
     "b_ingest_pdfs": "(b) records ingest, image PDFs",
     "c_ocrmypdf_files": "(c) OCRmyPDF, one call per PDF",

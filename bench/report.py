@@ -180,8 +180,10 @@ def ocr(x: dict[str, Any], images: Path, base: Path) -> Lines:
     a_note = (" (a: the mean of its two runs, before and after the others)"
               if "a_tesseract_again" in runs else "")
     lines += [f"- **b/a = {_r(x['b_over_a'])}** (goal ≥ 0.9): ingest of the page images over "
-              f"bare tesseract on the same images{a_note}; without Prefect (`--direct`): "
-              f"{_r(x.get('b_direct_over_a'))}.",
+              f"bare tesseract on the same images{a_note}, Prefect's local server "
+              f"{runs.get('b_ingest_images', {}).get('prefect_server', 'started by this batch')}"
+              f"; a later batch, the server already running: {_r(x.get('b_warm_over_a'))}; "
+              f"without Prefect (`--direct`): {_r(x.get('b_direct_over_a'))}.",
               f"- **b/c = {_r(x['b_over_c'])}** (goal > 1): ingest of the PDFs over OCRmyPDF "
               f"on the same PDFs; against OCRmyPDF on one PDF of all pages: "
               f"{_r(x.get('b_over_c_one_pdf'))}.", *_validation_note(runs), ""]

@@ -15,7 +15,7 @@ from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from pipeline import preservation
+from pipeline import classify, preservation
 from pipeline.archive import Archive
 from pipeline.db.models import Batch, BatchItem, utcnow
 from pipeline.errors import ExternalProgramError, InputFileError
@@ -118,6 +118,8 @@ class BatchDriver:
 
     def run(self, items: list[InputFile], sources: list[str]) -> BatchSummary:
         self.summary = BatchSummary(self._start_batch(sources))
+        if items:
+            classify.warm_up(self.archive.settings)
         self.pending = {self.scheduler.prepare(item) for item in items}
         while self.pending:
             handle = next(self.scheduler.as_completed(self.pending))

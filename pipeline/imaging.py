@@ -344,6 +344,6 @@ def save_for_ocr(img: Image.Image, path: Path, dpi: int) -> Path:
         img.save(target, dpi=(dpi, dpi), optimize=False)
     else:
         target = path.with_suffix(".tif")
-        cv2.imwrite(str(target), np.asarray(img.convert("L")), _TIFF_PLAIN + [
-            cv2.IMWRITE_TIFF_XDPI, dpi, cv2.IMWRITE_TIFF_YDPI, dpi])
+        flags = [*_TIFF_PLAIN, cv2.IMWRITE_TIFF_XDPI, dpi, cv2.IMWRITE_TIFF_YDPI, dpi]
+        cv2.imwrite(str(target), np.asarray(img.convert("L")), flags)
     return target

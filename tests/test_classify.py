@@ -34,7 +34,7 @@ from pipeline.errors import ConfigError, IntegrityFailure
 from pipeline.lifecycle import State
 from pipeline.retention.matching import match_document
 from pipeline.retention.schedule import Schedule
-from pipeline.settings import REPO_RULES_DIR
+from pipeline.settings import REPO_RULES_DIR, Settings
 from tests.classify_support import (
     DRILL_MEMO,
     EXPECTED,
@@ -333,3 +333,13 @@ def test_every_sample_document_has_class_confidence_and_explanation(
               f"{filed_right}/{filed} right among those classified without review")
     # measured: 20/24 right, 8/24 to review, 16/16 right without review
     assert right >= 18 and review <= 11 and filed_right >= filed - 1
+
+
+def test_warm_up_leaves_the_schedules_descriptions_ready(settings: Settings) -> None:
+    """A batch's first classification finds the description vectors already made."""
+    cm._DESCRIPTIONS.clear()
+    classify.warm_up(settings).join(timeout=120)
+    schedule = schedule_of(settings.rules_dir)
+    ready = cm._DESCRIPTIONS.get(id(schedule))
+    assert ready is not None and ready[0] is schedule
+    assert set(ready[1].codes) == {c.code for c in schedule.leaf_classes()}

@@ -93,7 +93,10 @@ def orientation(image_path: Path, timeout: float, dpi: int = 300) -> int:
     orientation confidence under 2).
     """
     version()
-    cmd = ["tesseract", str(image_path), "-", "--dpi", str(dpi), "--psm", "0",
+    # ``-l osd``: orientation needs only the OSD model; without it the default language is
+    # loaded too (0.1 s a call), for the same answer (the same turn and confidence on all
+    # 41 pages of real_scans/ funsd_train and sroie_dev)
+    cmd = ["tesseract", str(image_path), "-", "--dpi", str(dpi), "--psm", "0", "-l", "osd",
            "-c", "min_characters_to_try=20"]
     proc = run(cmd, "tesseract orientation detection", timeout, _env())
     said = proc.stdout.decode(errors="replace") + proc.stderr.decode(errors="replace")
