@@ -128,10 +128,11 @@ class _Attempt:
 
 @dataclass(frozen=True)
 class _Ready:
-    """A page prepared for one turn, and its skew."""
+    """A page prepared for one turn, its skew, and the deskewed image Tesseract reads."""
 
     prepared: imaging.Prepared
     skew: float
+    image: Image.Image
 
 
 def doubtful(confidence: float | None, words: int) -> bool:
@@ -153,7 +154,8 @@ def _prepared(original: Image.Image, file_dpi: int | None, turn: int,
     CER 0.44 prepared before the turn, against 0.09 for the upright page)."""
     if turn not in ready:
         prepared = imaging.prepare(imaging.rotate_upright(original, turn), file_dpi)
-        ready[turn] = _Ready(prepared, imaging.find_skew(prepared.image))
+        skew = imaging.find_skew(prepared.image)
+        ready[turn] = _Ready(prepared, skew, imaging.deskew(prepared.image, skew))
     return ready[turn]
 
 
@@ -164,8 +166,7 @@ def _reading(
     """OCR the page turned clockwise by ``turn``; orientation is asked of a doubtful first
     reading, from the image it read."""
     r = _prepared(original, file_dpi, turn, ready)
-    page, skew = r.prepared, r.skew
-    img = imaging.deskew(page.image, skew)
+    page, skew, img = r.prepared, r.skew, r.image
     image_path = imaging.save_for_ocr(img, work / f"page-{number:05d}", page.dpi)
     result = tesseract.ocr(image_path, opts.lang, opts.ocr_timeout, page.dpi, layout)
     text, words, conf = words_to_text(result.words)

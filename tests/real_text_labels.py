@@ -148,8 +148,10 @@ def right(schedule: Schedule, item: RealText, code: str | None) -> bool:
 def right_or_alternative(schedule: Schedule, item: RealText, code: str | None) -> bool:
     """Right by the set's label, or by the division its README says the text could also
     be filed in (no class, where that alternative is "other")."""
-    if right(schedule, item, code) or item.alternative is None:
-        return right(schedule, item, code)
+    if right(schedule, item, code):
+        return True
+    if item.alternative is None:
+        return False
     if item.alternative == OUT:
         return code is None
     return code is not None and schedule.get(code).division == item.alternative
