@@ -150,14 +150,18 @@ def load_context(session: Session, settings: Settings) -> Context:
 def warm_up(settings: Settings) -> threading.Thread:
     """Load the schedule and scikit-learn in the background while a batch's first pages are
     read: the first classification otherwise waits 1-2 s for them with an OCR worker's slot
-    held, a fifth of a small batch's wall time. Errors are left to the real call."""
+    held, a fifth of a small batch's wall time. Errors are left to the real call.
+
+    Not a daemon: a daemon thread stopped at exit inside an extension's import aborted the
+    process ("FATAL: exception not rethrown") when a batch failed at once (a full disk);
+    the interpreter waits for this one instead, at most the import's 1-2 s."""
     def work() -> None:
         try:
             cm.description_similarity(None, "", schedule_of(settings.rules_dir))
         except Exception:
             log.debug("classifier warm-up failed", exc_info=True)
 
-    thread = threading.Thread(target=work, name="classifier-warm-up", daemon=True)
+    thread = threading.Thread(target=work, name="classifier-warm-up", daemon=False)
     thread.start()
     return thread
 
