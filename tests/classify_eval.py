@@ -127,7 +127,9 @@ def sample_cases(home: Path) -> list[Case]:
     archive = Archive.open(make_settings(home))
     try:
         with archive.session() as s:
-            docs = list(s.scalars(select(Document).order_by(Document.id)))
+            # by name, not by id: a batch's ids follow the order its workers finished in,
+            # and the order of the examples decides the calibrator's folds
+            docs = sorted(s.scalars(select(Document)), key=lambda d: (d.original_name, d.id))
             out = []
             for d in docs:
                 # the born-digital packages (electronic/) have no expected class
