@@ -170,16 +170,22 @@ def stage_profile(ctx: Context, images: list[Path]) -> dict[str, Any]:
 
     work = ctx.fresh("ocr-profile")
     totals: dict[str, float] = {}
-    needed = 0
+    needed, bare = 0, 0.0
     for image in images:
         times, again = _profile_page(image, work, imaging, tesseract)
         needed += again
         for stage, seconds in times.items():
             totals[stage] = totals.get(stage, 0.0) + seconds
+        # bare tesseract on the same page, one at a time too: the 40-page mean of (a) is
+        # over other pages, and the profiled pages are not an average sample of them
+        start = time.perf_counter()
+        tesseract_page(image, work / f"{image.stem}-bare")
+        bare += time.perf_counter() - start
     n = max(1, len(images))
     per_page = {k: round(v / n, 3) for k, v in totals.items()}
     return {"pages": len(images), "seconds_per_page": per_page,
-            "total_per_page": round(sum(per_page.values()), 3), "reread_pages": needed}
+            "total_per_page": round(sum(per_page.values()), 3), "reread_pages": needed,
+            "bare_tesseract_per_page": round(bare / n, 3)}
 
 
 def _profile_page(image: Path, work: Path, imaging: Any,

@@ -219,8 +219,12 @@ def _ocr_method(runs: dict[str, Any]) -> Lines:
 def _profile(p: dict[str, Any]) -> Lines:
     total = p["total_per_page"] or 1.0
     rows = [[stage, s, f"{s / total:.0%}"] for stage, s in p["seconds_per_page"].items()]
+    bare = p.get("bare_tesseract_per_page")
+    after = ["", f"Bare tesseract (run (a)'s command) on the same pages, one at a time: "
+             f"{bare:.2f} s/page."] if bare else []
     return [f"Where a page's time goes inside our ingest (one page at a time, mean of "
-            f"{p['pages']} pages):", "", *table(["step", "seconds/page", "share"], rows)]
+            f"{p['pages']} pages):", "", *table(["step", "seconds/page", "share"], rows),
+            *after]
 
 
 def _r(value: float | None) -> str:
