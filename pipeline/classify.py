@@ -222,12 +222,12 @@ def decide(text: str, ctx: Context, header: DocHeader | None = None,
         return _no_class(ctx, parts, text)
     text_best = max(sorted(combined), key=lambda c: combined[c])
     best = _nearest_allowed(allowed, text_best)
-    confidence = calibrated(ctx, parts, best)
     blocked = limits.why_not(ctx.schedule, text_best) if text_best != best else None
     reason = (f"內文較符合 {text_best}「{ctx.schedule.get(text_best).title.zh_tw}」，但"
               f"{blocked}；請確認歸入 {best}") if blocked else None
     if reason is None and _out_of_scope(parts, best):
         return _no_class(ctx, parts, text)
+    confidence = calibrated(ctx, parts, best)
     reason = reason or _split_evidence(ctx, parts, best)
     return Decision(best, round(confidence, 4), _method(rules, probs, best),
                     _explain(ctx, parts, best, confidence, reason, text), reason,
