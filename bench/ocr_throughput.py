@@ -214,7 +214,7 @@ def _profile_page(image: Path, work: Path, imaging: Any,
     lap("deskew")
     path = imaging.save_for_ocr(frame, work / image.stem, prepared.dpi)
     lap("save for OCR")
-    result = tesseract.ocr(path, LANG, 300, prepared.dpi)
+    result = tesseract.ocr(path, LANG, 300, prepared.dpi, invert=prepared.panels)
     lap("OCR (tesseract)")
     conf = words_to_text(result.words)[2]
     return times, doubtful(conf, len(result.words))

@@ -168,7 +168,8 @@ def _reading(
     r = _prepared(original, file_dpi, turn, ready)
     page, skew, img = r.prepared, r.skew, r.image
     image_path = imaging.save_for_ocr(img, work / f"page-{number:05d}", page.dpi)
-    result = tesseract.ocr(image_path, opts.lang, opts.ocr_timeout, page.dpi, layout)
+    result = tesseract.ocr(image_path, opts.lang, opts.ocr_timeout, page.dpi, layout,
+                           invert=page.panels)
     text, words, conf = words_to_text(result.words)
     detected = 0
     if turn == 0 and layout == tesseract.LAYOUT and doubtful(conf, len(words)):

@@ -38,7 +38,8 @@ def _blank_pdf() -> bytes:
 
 
 def fake_ocr(
-    image_path: Path, lang: str, timeout: float, dpi: int = 300, layout: str | None = None
+    image_path: Path, lang: str, timeout: float, dpi: int = 300, layout: str | None = None,
+    *, invert: bool = True,
 ) -> tesseract.OcrResult:
     words = [tesseract.Word("臺南市政府", 10, 10, 200, 50, 95.0, (1, 1, 1, 1)),
              tesseract.Word("records", 220, 10, 150, 50, 95.0, (1, 1, 1, 1))]

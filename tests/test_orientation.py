@@ -58,9 +58,9 @@ def _count_runs(monkeypatch: pytest.MonkeyPatch, detect: bool = True) -> list[st
     read, orientation = tesseract.ocr, tesseract.orientation
 
     def counted(path: Path, lang: str, timeout: float, dpi: int = 300,
-                layout: str = tesseract.LAYOUT) -> tesseract.OcrResult:
+                layout: str = tesseract.LAYOUT, *, invert: bool = True) -> tesseract.OcrResult:
         runs.append("read" if layout == tesseract.LAYOUT else f"read --psm {layout}")
-        return read(path, lang, timeout, dpi, layout)
+        return read(path, lang, timeout, dpi, layout, invert=invert)
 
     def detected(path: Path, timeout: float, dpi: int = 300) -> int:
         turn = orientation(path, timeout, dpi) if detect else 0

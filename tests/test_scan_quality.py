@@ -11,10 +11,11 @@ from pathlib import Path
 import numpy as np
 import pikepdf
 import pytest
-from PIL import Image
+from PIL import Image, ImageDraw, ImageFont
 
 from pipeline import imaging, pages
 from tests.cer import cer
+from tests.imagegen import FONT, TC_INDEX
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "sample_scans"
@@ -102,3 +103,25 @@ def test_pages_with_ordinary_print_are_not_resized() -> None:
     small = page.resize((page.width * 3 // 5, page.height * 3 // 5), Image.Resampling.LANCZOS)
     ready = imaging.prepare(small, None)  # 44-px characters become 26 px
     assert ready.full is None and ready.scale == 1 and ready.image.size == small.size
+
+
+def _with_dark_panel(page: Image.Image, words: str) -> Image.Image:
+    """The page under a black title bar with white words, as some forms print their title."""
+    canvas = Image.new("L", (page.width, page.height + 300), 255)
+    canvas.paste(page, (0, 300))
+    draw = ImageDraw.Draw(canvas)
+    draw.rectangle((120, 80, 1500, 230), fill=0)
+    draw.text((170, 115), words, font=ImageFont.truetype(FONT, 60, index=TC_INDEX), fill=255)
+    return canvas
+
+
+def test_white_on_black_words_are_read_and_only_such_pages_pay_for_it(tmp_path: Path) -> None:
+    """Tesseract reads a low-confidence line inverted only on pages with a dark panel:
+    the bar's words are read, and the plain page and its fax have no panel to pay for."""
+    page, _ = _sample("scan-0002.png")
+    titled = _with_dark_panel(page, "永久保存檔案移轉清冊")
+    assert imaging.examine(titled).dark_panels
+    assert not imaging.examine(page).dark_panels and not imaging.examine(_fax(page)).dark_panels
+    path = tmp_path / "titled.png"
+    titled.save(path, dpi=(300, 300))
+    assert "永久保存檔案移轉清冊" in _ingest_read(path, tmp_path / "work")

@@ -33,6 +33,9 @@ LAYOUT = "4"
 #: sample page made a noisy 100-dpi fax, one column read 0.475 (confidence 60), automatic
 #: layout 0.313 (confidence 71): one column took noisy lines for English
 PLAIN_LAYOUT = "3"
+#: no line is read a second time inverted (Tesseract 5 tries lines whose mean confidence is
+#: below ``invert_threshold``, 0.7 by default; 4.1 knows the older switch only)
+_NO_INVERT = ("-c", "tessedit_do_invert=0")
 #: oldest release with the LSTM engine, TSV output and ``--dpi``
 MIN_VERSION = (4, 1)
 
@@ -64,14 +67,20 @@ def version() -> tuple[int, int]:
 
 
 def ocr(
-    image_path: Path, lang: str, timeout: float, dpi: int = 300, layout: str = LAYOUT
+    image_path: Path, lang: str, timeout: float, dpi: int = 300, layout: str = LAYOUT,
+    *, invert: bool = True,
 ) -> OcrResult:
-    """OCR one page image once, as it lies: word boxes (TSV) and a searchable PDF page."""
+    """OCR one page image once, as it lies: word boxes (TSV) and a searchable PDF page.
+
+    ``invert=False`` skips Tesseract's second reading of each low-confidence line as
+    white on black, for pages with no dark area to hold such text
+    (:func:`pipeline.imaging.dark_panels`).
+    """
     version()
     with tempfile.TemporaryDirectory(prefix="tess-", dir=image_path.parent) as tmp:
         base = Path(tmp) / "out"
         cmd = ["tesseract", str(image_path), str(base), "--dpi", str(dpi),
-               "--psm", layout, "-l", lang, "tsv", "pdf"]
+               "--psm", layout, "-l", lang, *([] if invert else _NO_INVERT), "tsv", "pdf"]
         proc = run(cmd, "tesseract OCR", timeout, _env())
         tsv, pdf = base.with_suffix(".tsv"), base.with_suffix(".pdf")
         if proc.returncode != 0 or not (tsv.exists() and pdf.exists()):
