@@ -221,11 +221,14 @@ def records_env(ctx: Context, home: Path) -> dict[str, str]:
     return env
 
 
-def ingest(ctx: Context, name: str, inputs: list[Path], *flags: str) -> dict[str, Any]:
-    """``records ingest INPUTS --json`` in a fresh archive; wall time, memory and summary."""
+def ingest(ctx: Context, name: str, inputs: list[Path], *flags: str,
+           env: dict[str, str] | None = None) -> dict[str, Any]:
+    """``records ingest INPUTS --json`` in a fresh archive; wall time, memory and summary.
+    ``env``: settings over the clerk's default (:func:`records_env`)."""
     home = ctx.fresh(name)
     cmd = [*records_command(), "ingest", *map(str, inputs), "--json", *flags]
-    m = run_measured(cmd, env=records_env(ctx, home), cwd=ROOT).check(f"records ingest ({name})")
+    m = run_measured(cmd, env={**records_env(ctx, home), **(env or {})},
+                     cwd=ROOT).check(f"records ingest ({name})")
     summary = json.loads(m.stdout)
     if summary["quarantined"]:
         raise RuntimeError(f"{name}: files were quarantined: {summary['quarantined'][:3]}")

@@ -27,6 +27,7 @@ from typing import Any
 
 from rapidfuzz.distance import Levenshtein
 
+from bench import tesseract_meter
 from bench.common import ROOT, Context, ingest, per_minute, ratio
 
 #: folder -> (tesseract language, compare case-insensitively)
@@ -82,13 +83,29 @@ def folder(ctx: Context, path: Path, lang: str, nocase: bool) -> dict[str, Any]:
             result["cer"] = mean_cer(texts, truth, lang, nocase)
     return {"pages": len(images), "lang": lang, "case_insensitive": nocase, "runs": runs,
             "ingest_over_bare": ratio(runs["ingest"].get("pages_per_minute"),
-                                      runs["bare_tesseract"].get("pages_per_minute"))}
+                                      runs["bare_tesseract"].get("pages_per_minute")),
+            "tesseract_cpu": tesseract_cpu(ctx, path.name, images, lang)}
 
 
-def bare(ctx: Context, name: str, images: list[Path], lang: str) -> dict[str, Any]:
+def tesseract_cpu(ctx: Context, name: str, images: list[Path], lang: str) -> dict[str, Any]:
+    """Tesseract's CPU seconds in bare Tesseract's run and in our ingest's, metered in runs of
+    their own (:mod:`bench.tesseract_meter`): their ratio is the ingest's best possible
+    speed against bare Tesseract, were all its other work free."""
+    env, log = tesseract_meter.metered_env(ctx.fresh(f"meter-bare-{name}"))
+    bare(ctx, f"metered-{name}", images, lang, {**os.environ, **env})
+    plain = tesseract_meter.totals(log)
+    env, log = tesseract_meter.metered_env(ctx.fresh(f"meter-ingest-{name}"))
+    records_ingest(ctx, f"metered-{name}", images, lang, env)
+    ours = tesseract_meter.totals(log)
+    return {"bare": plain, "ingest": ours,
+            "ceiling": ratio(plain["cpu_seconds"], ours["cpu_seconds"])}
+
+
+def bare(ctx: Context, name: str, images: list[Path], lang: str,
+         env: dict[str, str] | None = None) -> dict[str, Any]:
     """``tesseract IMG OUT -l LANG txt pdf``, one single-threaded process per core."""
     out = ctx.fresh(f"real-bare-{name}")
-    env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
+    env = {**(os.environ if env is None else env), "OMP_THREAD_LIMIT": "1"}
 
     def one(image: Path) -> tuple[str, str]:
         base = out / image.stem
@@ -114,12 +131,13 @@ def ocrmypdf(ctx: Context, name: str, images: list[Path], lang: str) -> dict[str
     return _timed(ctx, images, one)
 
 
-def records_ingest(ctx: Context, name: str, images: list[Path], lang: str) -> dict[str, Any]:
+def records_ingest(ctx: Context, name: str, images: list[Path], lang: str,
+                   env: dict[str, str] | None = None) -> dict[str, Any]:
     """The folder as one ``records ingest`` batch (Prefect), pages read back from the archive."""
     inputs = ctx.fresh(f"real-input-{name}")
     for image in images:
         (inputs / image.name).symlink_to(image.resolve())
-    result = ingest(ctx, f"real-ingest-{name}", [inputs], "--lang", lang)
+    result = ingest(ctx, f"real-ingest-{name}", [inputs], "--lang", lang, env=env)
     result.pop("_samples", None)
     result["_texts"] = stored_texts(ctx.work / "runs" / f"real-ingest-{name}")
     return result

@@ -429,7 +429,30 @@ def real_scans(x: dict[str, Any]) -> Lines:
             "--deskew --image-dpi 300`, one `--jobs 1` process per core. Ingest: the folder "
             "as one `records ingest --lang LANG` batch, start-up included. CER is the mean "
             "per page, measured as `ocr_compare.py` does. The row `sample_scans/` is our own "
-            "samples' single-page images, measured the same way.", "", *table(head, rows)]
+            "samples' single-page images, measured the same way.", "", *table(head, rows),
+            *_tesseract_cpu(x["folders"])]
+
+
+def _tesseract_cpu(folders: dict[str, Any]) -> Lines:
+    """Tesseract's CPU seconds, bare against inside our ingest (metered runs of their own)."""
+    rows = []
+    for name, f in folders.items():
+        cpu = f.get("tesseract_cpu")
+        if not cpu:
+            continue
+        kinds = cpu["ingest"]["by_kind"]
+        calls = ", ".join(f"{k} {v['calls']}× {v['cpu_seconds']:.1f} s"
+                          for k, v in sorted(kinds.items()) if k != "other")
+        rows.append([f"`{name}/`", cpu["bare"]["cpu_seconds"], cpu["ingest"]["cpu_seconds"],
+                     calls, cpu["ceiling"]])
+    if not rows:
+        return []
+    return ["", "Tesseract's own CPU seconds, in separate runs with every call metered "
+            "(`bench/tesseract_meter.py`): bare Tesseract's over our ingest's is the best "
+            "ingest / bare speed the ingest could reach on the same cores if everything "
+            "else it does (start-up, image steps, store, index) cost nothing.", "",
+            *table(["folder", "bare Tesseract CPU s", "Tesseract CPU s in ingest",
+                    "in ingest, by call", "best possible ingest / bare"], rows)]
 
 
 def _status(r: dict[str, Any]) -> str:

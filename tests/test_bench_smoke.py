@@ -9,19 +9,22 @@ from __future__ import annotations
 
 import importlib.util
 import io
+import os
+import subprocess
 from pathlib import Path
 from typing import Any
 
 import pikepdf
 import pytest
 
-from bench import born_digital, memory, ocr_throughput, orchestration, report, run
+from bench import born_digital, memory, ocr_throughput, orchestration, report, run, tesseract_meter
 from bench.common import TINY, Context, per_minute, run_measured
 from pipeline._exec import tesseract
 from pipeline.archive import Archive
 from pipeline.batch import page_options, run_direct
 from pipeline.intake import InputFile
 from tests.conftest import make_settings
+from tests.imagegen import page, save_png
 
 pytestmark = pytest.mark.skipif(
     importlib.util.find_spec("matplotlib") is None,
@@ -119,3 +122,18 @@ def test_measured_subprocess_samples_memory() -> None:
     m = run_measured(["python3", "-c", "import time; x = bytearray(30 << 20); time.sleep(0.5)"])
     assert m.returncode == 0
     assert m.peak_tree_rss >= 30 << 20
+
+
+def test_the_tesseract_meter_logs_each_real_call_by_kind(tmp_path: Path) -> None:
+    """Calls through the meter run the real program and are counted by kind."""
+    env, log = tesseract_meter.metered_env(tmp_path / "meter")
+    image = save_png(page(["檔案管理 records"]), tmp_path / "p.png")
+    full = {**os.environ, **env, "OMP_THREAD_LIMIT": "1"}
+    read = subprocess.run(["tesseract", str(image), "-", "-l", "eng"], env=full,
+                          capture_output=True, check=True)
+    subprocess.run(["tesseract", "--version"], env=full, capture_output=True, check=True)
+    assert b"records" in read.stdout
+    got = tesseract_meter.totals(log)
+    assert {k: v["calls"] for k, v in got["by_kind"].items()} == {"reading": 1, "other": 1}
+    assert got["by_kind"]["reading"]["cpu_seconds"] > 0
+    assert tesseract_meter.kind(["x.png", "-", "--psm", "0", "-l", "osd"]) == "orientation"
