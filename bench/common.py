@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import resource
 import shutil
 import sys
 import tempfile
@@ -115,6 +116,8 @@ class Measured:
     peak_roles: dict[str, int] = field(default_factory=dict)
     #: (seconds since start, tree RSS, main RSS) every sample
     samples: list[tuple[float, int, int]] = field(default_factory=list)
+    #: CPU seconds of the process and the children it waited for (not a detached server)
+    cpu_seconds: float = 0.0
 
     def check(self, what: str) -> Measured:
         if self.returncode not in (0, 3):  # 3: the batch ran but something was quarantined
@@ -168,6 +171,7 @@ def run_measured(cmd: list[str], env: dict[str, str] | None = None, cwd: Path | 
                  interval: float = 0.1, timeout: float = 7200.0) -> Measured:
     """Run ``cmd`` to its end, sampling the RSS of its process tree every ``interval``."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        before = _children_cpu()
         start = time.perf_counter()
         proc = psutil.Popen(cmd, env=env, cwd=cwd, stdout=out, stderr=err)
         roles: dict[str, int] = {}
@@ -176,12 +180,18 @@ def run_measured(cmd: list[str], env: dict[str, str] | None = None, cwd: Path | 
         out.seek(0)
         err.seek(0)
         m = Measured(seconds, proc.returncode, out.read().decode("utf-8", "replace"),
-                     err.read().decode("utf-8", "replace"), peak_roles=roles, samples=samples)
+                     err.read().decode("utf-8", "replace"), peak_roles=roles, samples=samples,
+                     cpu_seconds=round(_children_cpu() - before, 2))
     if samples:
         m.peak_tree_rss = max(s[1] for s in samples)
         m.peak_main_rss = max(s[2] for s in samples)
         m.peak_children_rss = max(s[1] - s[2] for s in samples)
     return m
+
+
+def _children_cpu() -> float:
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
 
 
 def _sample_until_exit(proc: psutil.Popen, start: float, interval: float, timeout: float,
@@ -234,7 +244,7 @@ def ingest(ctx: Context, name: str, inputs: list[Path], *flags: str,
         raise RuntimeError(f"{name}: files were quarantined: {summary['quarantined'][:3]}")
     validation = background_seconds(summary)
     return {"seconds": round(m.seconds, 2), "pages": summary["pages"],
-            "background_validation_seconds": validation,
+            "cpu_seconds": m.cpu_seconds, "background_validation_seconds": validation,
             "documents": summary["documents"], "pages_per_minute": per_minute(summary["pages"],
                                                                               m.seconds),
             "peak_tree_rss": m.peak_tree_rss, "peak_main_rss": m.peak_main_rss,
