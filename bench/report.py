@@ -488,7 +488,7 @@ def _below_goal(folders: dict[str, Any]) -> Lines:
             "page whose first reading is doubtful is checked for orientation and read again "
             "turned (bare Tesseract does neither: on zh_dev, 9 of whose 12 pages are turned, "
             "that is the difference between its CER of 0.55 and ours of 0.01).", "",
-            *notes]
+            *notes, ""]
 
 
 def _status(r: dict[str, Any]) -> str:
