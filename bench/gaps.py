@@ -156,6 +156,7 @@ def _gap_ocr(results: dict[str, Any]) -> list[str]:
         f"the `--direct` run took {direct['seconds']:.0f} s; the rest is per-document work "
         "(preserving the original, the archival PDF, the database transaction with record "
         "typing and classification) and process start-up." if direct else "",
+        _cpu_budget(b, a, cores),
         "What would close it: the image steps are the cost of accuracy (deskew alone takes "
         "the sample batch's character error rate from 14.8% to 5.9%; a bilinear rotation, at "
         "half the time, gave 6.9%), and on two cores every step of ours, per page or per "
@@ -163,6 +164,21 @@ def _gap_ocr(results: dict[str, Any]) -> list[str]:
         "larger batches; after the first batch the kept local Prefect server "
         "(`flows/local_server.py`) takes the server's part out of it.",
     )
+
+
+def _cpu_budget(b: dict[str, Any], a: dict[str, Any], cores: int) -> str:
+    """What the goal leaves for everything but Tesseract, in CPU seconds of the batch."""
+    used = b.get("cpu_seconds")
+    if not used:
+        return ""
+    bare = a["seconds"] * cores  # bare tesseract keeps every core busy, at most
+    allowed = bare / B_OVER_A_GOAL
+    return (f"In CPU time: the ingest used {used:.1f} CPU s for the {b['pages']} pages (all "
+            f"its processes but Prefect's kept server), bare Tesseract at most {bare:.1f} "
+            f"({a['seconds']:.1f} s on {cores} cores); b/a = {B_OVER_A_GOAL} allows "
+            f"{allowed:.1f}, which leaves {allowed - bare:.1f} CPU s "
+            f"({(allowed - bare) / b['pages']:.2f} s a page) for all the ingest does besides "
+            f"Tesseract, start-up included.")
 
 
 def _startup(results: dict[str, Any]) -> float:
