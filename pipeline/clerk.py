@@ -28,19 +28,34 @@ _SUBJECT = re.compile(r"(?:^|\n)[\s。、.:;|]{0,3}(?:主\s*旨|旨)\s*[:：]\s*
                       r"(?:(?=\n\s*(?:說\s*明|公告事項|擬\s*辦|依\s*據|正本|副本"
                       r"|[一二三四五六七八九十]{1,3}\s*[、，]|、))|(?<=。)(?=[ \t]*\n)"
                       r"|(?=\n\s*\n)|\Z)", re.S)
+#: words that name a rule in its title
+_RULE_WORDS = r"要點|辦法|規則|須知|規定|作業程序|手冊|準則|細則|注意事項|規範"
+#: the first line of the text, when it is short enough to be a title
+_TITLE = r"\A\s*(?=[^\n]{0,40}(?:\n|\Z))[^\n]*?"
 _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     # a law database's page names the law first; the 主旨 of a form annexed to it is not
     # the page's own
     ("規定", re.compile(r"\A\s*法規名稱\s*[:：]")),
     ("會議紀錄", re.compile(r"會議紀錄|會議記錄|開會時間|主\s*席\s*[:：]|決\s*議\s*[:：]")),
     ("簽", re.compile(r"^\s*簽\s*(?:稿\s*)?於|^\s*擬\s*辦\s*[:：]?|敬陳", re.M)),
-    ("公告", re.compile(r"^\S{0,24}\s*公告\s*$|公告事項|^\s*公告\s*[:：]", re.M)),
-    ("函", re.compile(r"^\S{0,24}\s*(?:函|書函)\s*$|受文者\s*[:：]|^\s*主\s*旨\s*[:：]", re.M)),
-    ("問答", re.compile(r"Q\s*\d|問\s*[:：]|答\s*[:：]|Ans\s*[:：]|常見問題|問與答")),
-    ("規定", re.compile(r"法規名稱|(?:要點|辦法|規則|須知|規定|作業程序|手冊|準則|細則)"
-                      r"|^第\s*[0-9一二三四五六七八九十]+\s*[條點]", re.M)),
-    ("新聞稿", re.compile(r"新聞稿|記者|今\s*[（(]\d{1,2}[)）]\s*日|表示，")),
-    ("表單", re.compile(r"^\S{2,24}(?:單|表|登記簿|紀錄表)\s*$", re.M)),
+    ("公告", re.compile(r"^\S{0,24}\s*公告\s*$|公告事項|^\s*公告\s*[:：]|\A\s*\S{0,8}公告[ \t]",
+                      re.M)),
+    ("函", re.compile(r"^\S{0,24}\s*(?:函|書函)\s*$|受文者\s*[:：]|^\s*主\s*旨\s*[:：]"
+                     r"|發文字號\s*[:：]", re.M)),
+    # a page of questions and answers, or one whose title is a question
+    ("問答", re.compile(r"Q\s*\d|問\s*[:：]|答\s*[:：]|Ans\s*[:：]|常見問題|問與答"
+                      r"|\A\s*[^\n]{4,60}[？?][ \t]*\n")),
+    # before the rules: a press release often names the rule its news is about; its page
+    # says who released it and when
+    ("新聞稿", re.compile(r"新聞稿|新聞參考資料|記者|[今昨]\s*[（(]\d{1,2}[)）]\s*日|表示，"
+                       r"|(?:發布|發稿)(?:日期|單位|機關)\s*[:：]")),
+    # a rule says so in its title, introduces itself (訂定本要點, 以下簡稱本要點, 本要點所稱),
+    # or is laid out in articles or chapters; a rule named in passing makes no text one
+    ("規定", re.compile(rf"{_TITLE}(?:{_RULE_WORDS})|法規名稱"
+                      rf"|(?:訂定|簡稱)本[^\s，。、]{{0,4}}?(?:{_RULE_WORDS})|本(?:{_RULE_WORDS})所稱"
+                      r"|^第\s*[0-9一二三四五六七八九十]+\s*[條點章]|^壹\s*、\s*總[則述]",
+                      re.M)),
+    ("表單", re.compile(r"^(?:\S{1,24}[ \t\u3000])?\S{2,24}(?:單|表|登記簿|紀錄表)\s*$", re.M)),
 )
 
 

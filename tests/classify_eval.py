@@ -49,6 +49,7 @@ from pipeline.classify import (
     record_type_proposal,
     schedule_of,
 )
+from pipeline.clerk import document_kind
 from pipeline.db.models import Document
 from pipeline.retention.schedule import Schedule
 from pipeline.settings import REPO_RULES_DIR
@@ -155,6 +156,16 @@ def real_cases(schedule: Schedule, folder: Path) -> list[Case]:
         out.append(Case(item.name, item.text, None, learn, item.label(), item.out_of_scope,
                         alt, judge))
     return out
+
+
+def kinds_read(folder: Path) -> str:
+    """How often the document kind read from a real text is the kind the set labels it
+    (the set files FAQ pages under 其他, which we read as 問答)."""
+    items = rl.load(schedule_of(REPO_RULES_DIR), folder)
+    same = sum(document_kind(i.text) in (i.kind, "問答" if i.kind == "其他" else i.kind)
+               for i in items)
+    return (f"Document kind (函, 簽, 公告, 規定, 新聞稿 ...) read as the set labels it: "
+            f"{same}/{len(items)}.")
 
 
 def ingested_home(home: Path | None) -> Path:
@@ -360,7 +371,8 @@ def main(argv: list[str] | None = None) -> None:
     samples = sample_cases(ingested_home(opts.home))
     folder = rl.corpus_dir()
     real = real_cases(schedule, folder) if folder else []
-    note = (f"Real texts read from `{folder.name}` ({len(real)} texts)." if folder else
+    note = (f"Real texts read from `{folder.name}` ({len(real)} texts). {kinds_read(folder)}"
+            if folder else
             "The development set ../shared/corpus/real_texts is absent: real-text figures "
             "are skipped.")
     print(note)

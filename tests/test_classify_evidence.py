@@ -53,6 +53,26 @@ def described(schedule: Schedule) -> cm.TrainedModel:
     return cm.train([], [], schedule.schedule_id, schedule.version, schedule)
 
 
+@pytest.mark.parametrize(("text", "kind"), [
+    # a press page says who released it and when; the rule its news is about is no rule
+    ("雲林縣戶政事務所調整服務時段\n發布單位：公共關係科\n依據戶籍登記要點辦理。", "新聞稿"),
+    ("本市香瓜受損，農業部在昨（10）日公告本市為救助地區，依辦法申請。", "新聞稿"),
+    # a page whose title is a question answers it
+    ("提起採購申訴法定期間及方式為何？\n一、依政府採購法第76條規定…", "問答"),
+    ("發文字號：\n銓敘部部銓一字第0983086366號函\n要  旨：各機關辦理公開甄選時…", "函"),
+    ("行政公告 109.06.02 發布單位：政務室\n壹、甄選員額：…", "公告"),
+    # a rule introduces itself or is laid out in chapters; one named in passing is not one
+    ("壹、總述\n一、依據：物品管理手冊。\n三、定義：物品管理要點（以下簡稱本要點）所稱…", "規定"),
+    ("壹、總則\n一、各機關決算之編製，悉依本要點辦理。", "規定"),
+    ("因近期飲宴應酬事件常受關注，請各單位主管督導屬員嚴格遵守「公務員廉政倫理規範」中有關飲宴"
+     "應酬之規定。\n公務員原則上不得參加…", "其他"),
+    ("機關檔案管理評鑑制度簡介\n本局及主管機關得依據本要點規定，請機關敘獎。", "其他"),
+    ("臺南市政府秘書處 設備報修單\n報修編號 R1130521-007", "表單"),
+])
+def test_the_kind_of_a_document_is_read_from_what_it_shows(text: str, kind: str) -> None:
+    assert document_kind(text) == kind
+
+
 def test_the_subject_and_the_kind_of_a_letter_are_read() -> None:
     letter = ("臺南市政府 函\n受文者：本府各機關\n主旨：請加強公文稽催，請查照。\n"
               "說明：\n一、依規定辦理。")
