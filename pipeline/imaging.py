@@ -2,7 +2,7 @@
 
 Skew is found by the projection-profile method on a small binarised copy of
 the page (coarse then fine angles): text lines give the sharpest row profile
-when they are horizontal. It costs a few tens of milliseconds per page, far less
+when they are horizontal. It costs a few milliseconds per page, far less
 than OCR. The profile does not tell a page turned by 90 degrees (Chinese print on
 its grid gives sharp columns too): the column profile was 0.6 to 4.9 times as sharp
 as the row profile on zh_dev's pages turned 90 and 270 degrees, and up to 5 times on
@@ -17,6 +17,7 @@ A4 page at 300 dpi, where Pillow's took a few hundred.
 
 from __future__ import annotations
 
+import math
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -84,27 +85,41 @@ def file_resolution(img: Image.Image) -> int | None:
     return value if 72 <= value <= 2400 else None
 
 
-def _profile_score(small: Image.Image, angle: float) -> float:
-    rotated = small.rotate(angle, resample=Image.Resampling.NEAREST, fillcolor=0)
-    rows = np.asarray(rotated, dtype=np.float32).sum(axis=1)
-    return float(np.square(np.diff(rows)).sum())
+def _row_profiles(ink: np.ndarray, angles: np.ndarray) -> np.ndarray:
+    """Squared row-to-row change of the ink's row profile with the page turned by each angle.
+
+    Each ink pixel is projected onto the turned page's rows (one ``bincount`` per angle)
+    instead of turning the image: 0.005 s a page against 0.031 s for 22 image rotations,
+    the same angle on 77 of 81 pages of real_scans/, sample_scans and the benchmark, the
+    others 0.1 degree apart.
+    """
+    ys, xs = np.nonzero(ink)
+    h, w = ink.shape
+    ys_c, xs_c = ys - h / 2, xs - w / 2
+    scores = np.empty(len(angles))
+    for i, angle in enumerate(np.radians(angles)):
+        rows = np.rint(ys_c * math.cos(angle) - xs_c * math.sin(angle) + h / 2).astype(np.intp)
+        profile = np.bincount(rows[(rows >= 0) & (rows < h)], minlength=h).astype(np.float64)
+        scores[i] = np.square(np.diff(profile)).sum()
+    return scores
 
 
-def _text_ink(img: Image.Image) -> Image.Image:
-    """A copy at most PROFILE_WIDTH wide with text as bright pixels (box-reduced: fast)."""
+def _text_ink(img: Image.Image) -> np.ndarray:
+    """The text pixels of a copy at most PROFILE_WIDTH wide (box-reduced: fast)."""
     gray = img.convert("L")
     factor = max(1, -(-gray.width // PROFILE_WIDTH))  # ceiling: at most PROFILE_WIDTH wide
     small = gray.reduce(factor) if factor > 1 else gray
-    return small.point(lambda v: 255 if v < 160 else 0)
+    return np.asarray(small) < 160
 
 
-def _best_angle(ink: Image.Image) -> tuple[float, float]:
+def _best_angle(ink: np.ndarray) -> tuple[float, float]:
     """(angle, score) of the sharpest row profile: whole degrees, then tenths."""
-    coarse = {float(a): _profile_score(ink, a) for a in np.arange(-MAX_SKEW, MAX_SKEW + 0.01, 1.0)}
-    best = max(coarse, key=lambda a: coarse[a])
-    fine = {float(a): _profile_score(ink, a) for a in np.arange(best - 0.5, best + 0.51, 0.1)}
-    angle = max(fine, key=lambda a: fine[a])
-    return round(angle, 2), fine[angle]
+    coarse = np.arange(-MAX_SKEW, MAX_SKEW + 0.01, 1.0)
+    best = float(coarse[int(np.argmax(_row_profiles(ink, coarse)))])
+    fine = np.arange(best - 0.5, best + 0.51, 0.1)
+    scores = _row_profiles(ink, fine)
+    i = int(np.argmax(scores))
+    return round(float(fine[i]), 2), float(scores[i])
 
 
 def find_skew(img: Image.Image) -> float:
@@ -220,11 +235,11 @@ def _ink(gray: np.ndarray) -> tuple[np.ndarray, float]:
     return ink, float(level)
 
 
-def _blobs(gray: np.ndarray) -> np.ndarray:
+def _blobs(ink: np.ndarray) -> np.ndarray:
     """Width, height and area of each ink blob (rows), the ink closed with a 3x3 square
     first so that a dot-matrix character or a fax glyph broken by noise counts as one blob."""
-    ink = cv2.morphologyEx(_ink(gray)[0], cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))
-    _, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    closed = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))
+    _, _, stats, _ = cv2.connectedComponentsWithStats(closed, connectivity=8)
     return np.asarray(stats[1:, 2:5])
 
 
@@ -236,7 +251,7 @@ def glyph_height(gray: np.ndarray, blobs: np.ndarray | None = None) -> float | N
     1.14). Blobs too flat, too tall or too sparse to be characters (rules, specks,
     photos) are left out.
     """
-    w, h, area = (_blobs(gray) if blobs is None else blobs).T
+    w, h, area = (_blobs(_ink(gray)[0]) if blobs is None else blobs).T
     chars = (h >= 4) & (h <= gray.shape[0] // 15) & (w <= 3 * h) & (h <= 4 * w + 4)
     chars &= area >= 0.15 * w * h
     return float(np.median(h[chars])) if int(chars.sum()) >= 10 else None
@@ -265,24 +280,33 @@ def dark_panels(blobs: np.ndarray, glyphs: float | None) -> bool:
     return bool(solid.any())
 
 
-def median_keep(gray: np.ndarray) -> float:
-    """Share of the ink of blobs of 20+ pixels (not specks) still ink after a 3x3 median."""
-    ink, level = _ink(gray)
-    _, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+def median_keep(gray: np.ndarray, ink: tuple[np.ndarray, float] | None = None) -> float:
+    """Share of the ink of blobs of 20+ pixels (not specks) still ink after a 3x3 median.
+
+    ``ink`` is :func:`_ink` of ``gray`` when the caller has it already. The kept ink is
+    counted per blob (``bincount`` of the kept pixels' labels), not by a lookup of the
+    whole label image: the same share in 0.05 s a page instead of 0.08 s.
+    """
+    mask, level = ink if ink is not None else _ink(gray)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     wanted = stats[:, 4] >= 20
     wanted[0] = False  # the background
-    big = wanted[labels]  # a table lookup: no int copies of the label image (np.isin makes them)
-    if not big.any():
+    total = int(stats[wanted, 4].sum())
+    if not total:
         return 1.0
     kept = cv2.medianBlur(gray, 3) <= level
-    return float((kept & big).sum() / big.sum())
+    return float(np.bincount(labels[kept], minlength=count)[wanted].sum() / total)
+
+
+def _look(gray: np.ndarray, ink: np.ndarray) -> PageLook:
+    blobs = _blobs(ink)
+    glyphs = glyph_height(gray, blobs)
+    return PageLook(glyphs, dark_panels(blobs, glyphs))
 
 
 def examine(img: Image.Image) -> PageLook:
     gray = np.asarray(img.convert("L"))
-    blobs = _blobs(gray)
-    glyphs = glyph_height(gray, blobs)
-    return PageLook(glyphs, dark_panels(blobs, glyphs))
+    return _look(gray, _ink(gray)[0])
 
 
 def enlarge(img: Image.Image, factor: int) -> Image.Image:
@@ -344,13 +368,15 @@ def prepare(img: Image.Image, file_dpi: int | None) -> Prepared:
     suggests (pages without DPI were taken to be 300 dpi, which sent a 200-dpi page to
     orientation detection at 100 dpi, where it failed).
     """
-    look = examine(img)
+    gray = np.asarray(img.convert("L"))
+    ink = _ink(gray)  # Otsu's mask, shared by the look and the median's test
+    look = _look(gray, ink[0])
     dpi = file_dpi or look.estimated_dpi() or 300
     if look.low_resolution:
         return Prepared(enlarge(img, 2), dpi * 2, 2, (look.glyph_height or 0) * 2,
                         panels=look.dark_panels)
     # the median's test is asked only of speckled pages: it costs a labelling of the page
-    if speckled(img) and median_keep(np.asarray(img.convert("L"))) >= MEDIAN_SAFE:
+    if speckled(img) and median_keep(gray, ink) >= MEDIAN_SAFE:
         img = despeckle(img)
     # only where the file states no resolution: on the sample forms (300 dpi stated, 39-44 px)
     # reduction moved pages both ways and lost typed fields (gift fields 28 -> 25 of 30)
