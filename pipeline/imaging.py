@@ -166,14 +166,22 @@ def _ink_and_neighbours(img: Image.Image) -> tuple[np.ndarray, np.ndarray]:
     return ink.astype(bool), neighbours
 
 
-def speckle_ratio(img: Image.Image) -> float:
-    """Share of dark pixels with no dark neighbour: salt-and-pepper scanner noise."""
-    ink, neighbours = _ink_and_neighbours(img)
-    return float((ink & (neighbours == 0)).sum()) / max(1, int(ink.sum()))
+def speckle_ratio(gray: np.ndarray) -> float:
+    """Share of dark pixels with no dark neighbour: salt-and-pepper scanner noise.
+
+    A dilation by the 8-neighbour ring marks the pixels with a dark neighbour: a fifth of
+    the time of counting the neighbours (a 3x3 convolution), for the same share.
+    """
+    ink = (gray < 128).astype(np.uint8)
+    ring = np.ones((3, 3), np.uint8)
+    ring[1, 1] = 0
+    lonely = cv2.countNonZero(cv2.bitwise_and(ink, 1 - cv2.dilate(ink, ring)))
+    return lonely / max(1, cv2.countNonZero(ink))
 
 
-def speckled(img: Image.Image) -> bool:
-    return speckle_ratio(img) >= SPECKLE_RATIO
+def speckled(img: Image.Image | np.ndarray) -> bool:
+    gray = img if isinstance(img, np.ndarray) else np.asarray(img.convert("L"))
+    return speckle_ratio(gray) >= SPECKLE_RATIO
 
 
 def despeckle(img: Image.Image) -> Image.Image:
@@ -376,7 +384,7 @@ def prepare(img: Image.Image, file_dpi: int | None) -> Prepared:
         return Prepared(enlarge(img, 2), dpi * 2, 2, (look.glyph_height or 0) * 2,
                         panels=look.dark_panels)
     # the median's test is asked only of speckled pages: it costs a labelling of the page
-    if speckled(img) and median_keep(gray, ink) >= MEDIAN_SAFE:
+    if speckled(gray) and median_keep(gray, ink) >= MEDIAN_SAFE:
         img = despeckle(img)
     # only where the file states no resolution: on the sample forms (300 dpi stated, 39-44 px)
     # reduction moved pages both ways and lost typed fields (gift fields 28 -> 25 of 30)

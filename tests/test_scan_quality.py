@@ -125,3 +125,17 @@ def test_white_on_black_words_are_read_and_only_such_pages_pay_for_it(tmp_path: 
     path = tmp_path / "titled.png"
     titled.save(path, dpi=(300, 300))
     assert "永久保存檔案移轉清冊" in _ingest_read(path, tmp_path / "work")
+
+
+def test_speckle_is_the_share_of_ink_pixels_without_a_dark_neighbour() -> None:
+    page = np.full((60, 80), 255, np.uint8)
+    page[10:20, 10:20] = 0  # a blot: 100 pixels, each with dark neighbours
+    for y, x in ((40, 10), (40, 30), (50, 60)):  # three lone dots
+        page[y, x] = 0
+    page[30, 50:52] = 0  # a pair: each has a neighbour, so neither is a speck
+    assert imaging.speckle_ratio(page) == pytest.approx(3 / 105)
+    assert imaging.speckled(page)
+    for y, x in ((40, 10), (40, 30), (50, 60)):
+        page[y, x] = 255
+    assert imaging.speckle_ratio(page) == 0.0 and not imaging.speckled(page)
+
