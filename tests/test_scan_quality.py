@@ -139,3 +139,19 @@ def test_speckle_is_the_share_of_ink_pixels_without_a_dark_neighbour() -> None:
         page[y, x] = 255
     assert imaging.speckle_ratio(page) == 0.0 and not imaging.speckled(page)
 
+
+
+def test_streaks_one_pixel_wide_do_not_pass_for_small_characters() -> None:
+    """Short scan streaks (vertical on a page lying turned) once outnumbered the characters
+    and made a 300-dpi page look like a fax to enlarge."""
+    page, _ = _sample("scan-0002.png")
+    clean = imaging.examine(page).glyph_height
+    assert clean is not None and clean > imaging.SMALL_GLYPHS
+    streaked = np.asarray(page).copy()
+    rng = np.random.default_rng(5)
+    for y, x in zip(rng.integers(3, page.height - 9, 4000), rng.integers(3, page.width - 3, 4000),
+                    strict=True):
+        if streaked[y - 3:y + 8, x - 3:x + 4].min() > 200:  # on blank paper, apart
+            streaked[y:y + 5, x] = 0
+    look = imaging.examine(Image.fromarray(streaked))
+    assert look.glyph_height == pytest.approx(clean, abs=2) and not look.low_resolution
