@@ -54,6 +54,11 @@ def open_image(path: Path, limit: int) -> Image.Image:
     return img
 
 
+def _gray(img: Image.Image) -> np.ndarray:
+    """The page's grey levels as an array (a grey page is not converted first: one copy less)."""
+    return np.asarray(img if img.mode == "L" else img.convert("L"))
+
+
 def frame_count(img: Image.Image) -> int:
     return int(getattr(img, "n_frames", 1))
 
@@ -63,8 +68,8 @@ def load_frame(img: Image.Image, index: int, limit: int) -> Image.Image:
     try:
         img.seek(index)
         check_pixels(img.width, img.height, limit)
-        frame = ImageOps.exif_transpose(img.copy())
-        frame.load()
+        frame = img.copy()
+        ImageOps.exif_transpose(frame, in_place=True)  # on the copy: no second copy
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         raise CorruptFile(f"page {index + 1} cannot be decoded: {exc}") from exc
     return frame if frame.mode in ("1", "L") else frame.convert("L")
@@ -146,7 +151,7 @@ def deskew(img: Image.Image, angle: float) -> Image.Image:
     """
     if abs(angle) < 0.05:
         return img
-    gray = np.asarray(img.convert("L"))
+    gray = _gray(img)
     h, w = gray.shape
     matrix = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
     turned = cv2.warpAffine(gray, matrix, (w, h), flags=cv2.INTER_CUBIC, borderValue=255)
@@ -159,7 +164,7 @@ SPECKLE_RATIO = 0.0003
 
 def _ink_and_neighbours(img: Image.Image) -> tuple[np.ndarray, np.ndarray]:
     """Dark pixels, and how many of each pixel's 8 neighbours are dark (one OpenCV pass)."""
-    ink = (np.asarray(img.convert("L")) < 128).astype(np.uint8)
+    ink = (_gray(img) < 128).astype(np.uint8)
     ring = np.ones((3, 3), np.float32)
     ring[1, 1] = 0
     neighbours = cv2.filter2D(ink, -1, ring, borderType=cv2.BORDER_CONSTANT)
@@ -180,7 +185,7 @@ def speckle_ratio(gray: np.ndarray) -> float:
 
 
 def speckled(img: Image.Image | np.ndarray) -> bool:
-    gray = img if isinstance(img, np.ndarray) else np.asarray(img.convert("L"))
+    gray = img if isinstance(img, np.ndarray) else _gray(img)
     return speckle_ratio(gray) >= SPECKLE_RATIO
 
 
@@ -194,7 +199,7 @@ def despeckle(img: Image.Image) -> Image.Image:
     Only for speckled pages whose characters are large enough (see :func:`prepare`).
     """
     if img.mode != "1":
-        return Image.fromarray(cv2.medianBlur(np.asarray(img.convert("L")), 3))
+        return Image.fromarray(cv2.medianBlur(_gray(img), 3))
     ink, neighbours = _ink_and_neighbours(img)
     clean = np.where(ink & (neighbours > 1), 0, 255).astype(np.uint8)
     return Image.fromarray(clean).convert("1")
@@ -318,13 +323,13 @@ def _look(gray: np.ndarray, ink: np.ndarray) -> PageLook:
 
 
 def examine(img: Image.Image) -> PageLook:
-    gray = np.asarray(img.convert("L"))
+    gray = _gray(img)
     return _look(gray, _ink(gray)[0])
 
 
 def enlarge(img: Image.Image, factor: int) -> Image.Image:
     """Bicubic enlargement of a grayscale copy (bilevel input gains grey edges)."""
-    gray = np.asarray(img.convert("L"))
+    gray = _gray(img)
     size = (gray.shape[1] * factor, gray.shape[0] * factor)
     return Image.fromarray(cv2.resize(gray, size, interpolation=cv2.INTER_CUBIC))
 
@@ -359,7 +364,7 @@ class Prepared:
 
 def reduce(img: Image.Image, scale: float) -> Image.Image:
     """Area-averaged reduction of a grayscale copy."""
-    gray = np.asarray(img.convert("L"))
+    gray = _gray(img)
     size = (round(gray.shape[1] * scale), round(gray.shape[0] * scale))
     return Image.fromarray(cv2.resize(gray, size, interpolation=cv2.INTER_AREA))
 
@@ -381,7 +386,7 @@ def prepare(img: Image.Image, file_dpi: int | None) -> Prepared:
     suggests (pages without DPI were taken to be 300 dpi, which sent a 200-dpi page to
     orientation detection at 100 dpi, where it failed).
     """
-    gray = np.asarray(img.convert("L"))
+    gray = _gray(img)
     ink = _ink(gray)  # Otsu's mask, shared by the look and the median's test
     look = _look(gray, ink[0])
     dpi = file_dpi or look.estimated_dpi() or 300
@@ -422,5 +427,5 @@ def save_for_ocr(img: Image.Image, path: Path, dpi: int) -> Path:
     else:
         target = path.with_suffix(".tif")
         flags = [*_TIFF_PLAIN, cv2.IMWRITE_TIFF_XDPI, dpi, cv2.IMWRITE_TIFF_YDPI, dpi]
-        cv2.imwrite(str(target), np.asarray(img.convert("L")), flags)
+        cv2.imwrite(str(target), _gray(img), flags)
     return target

@@ -87,3 +87,18 @@ def test_a_page_without_text_has_no_orientation(tmp_path: Path) -> None:
     blank = tmp_path / "blank.png"
     Image.new("L", (1000, 1400), 255).save(blank, dpi=(300, 300))
     assert tesseract.orientation(blank, 60) == 0
+
+
+def test_a_camera_orientation_tag_is_applied_when_the_frame_is_decoded(tmp_path: Path) -> None:
+    img = Image.new("L", (300, 100), 255)
+    img.paste(0, (0, 0, 50, 100))  # a dark band at the left edge
+    exif = Image.Exif()
+    exif[0x0112] = 6  # Orientation: the camera was turned, display turned 90 degrees clockwise
+    path = tmp_path / "turned.png"
+    img.save(path, exif=exif)
+    with imaging.open_image(path, 10**6) as opened:
+        frame = imaging.load_frame(opened, 0, 10**6)
+    assert frame.size == (100, 300) and frame.mode == "L"
+    # turned clockwise, the left edge is now at the top
+    assert frame.getpixel((50, 10)) == 0 and frame.getpixel((50, 290)) == 255
+    assert 0x0112 not in frame.getexif()
