@@ -223,7 +223,8 @@ def _profile(p: dict[str, Any]) -> Lines:
     after = ["", f"Bare tesseract (run (a)'s command) on the same pages, one at a time: "
              f"{bare:.2f} s/page."] if bare else []
     return [f"Where a page's time goes inside our ingest (one page at a time, mean of "
-            f"{p['pages']} pages):", "", *table(["step", "seconds/page", "share"], rows),
+            f"{p['pages']} pages, after one untimed page that pays OpenCV's one-time set-up):",
+            "", *table(["step", "seconds/page", "share"], rows),
             *after]
 
 
