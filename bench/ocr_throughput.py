@@ -171,7 +171,9 @@ def stage_profile(ctx: Context, images: list[Path]) -> dict[str, Any]:
     work = ctx.fresh("ocr-profile")
     totals: dict[str, float] = {}
     needed, bare = 0, 0.0
-    _warm_up(images[:1], imaging)
+    if images:  # untimed: a process's first OpenCV calls pay a one-time set-up (about
+        # 0.05 s on the first page here) that a batch's worker pays once, not per page
+        _profile_page(images[0], work, imaging, tesseract)
     for image in images:
         times, again = _profile_page(image, work, imaging, tesseract)
         needed += again
@@ -187,17 +189,6 @@ def stage_profile(ctx: Context, images: list[Path]) -> dict[str, Any]:
     return {"pages": len(images), "seconds_per_page": per_page,
             "total_per_page": round(sum(per_page.values()), 3), "reread_pages": needed,
             "bare_tesseract_per_page": round(bare / n, 3)}
-
-
-def _warm_up(images: list[Path], imaging: Any) -> None:
-    """The image steps once, untimed: a process's first OpenCV calls pay a one-time set-up
-    (about 0.05 s on the first page here) that a batch's worker pays once, not per page."""
-    for image in images:
-        with imaging.open_image(image, 150_000_000) as img:
-            dpi = imaging.file_resolution(img)
-            frame = imaging.load_frame(img, 0, 150_000_000)
-        prepared = imaging.prepare(frame, dpi)
-        imaging.deskew(prepared.image, imaging.find_skew(prepared.image))
 
 
 def _profile_page(image: Path, work: Path, imaging: Any,

@@ -160,14 +160,14 @@ def deskew(img: Image.Image, angle: float) -> Image.Image:
 
 #: share of ink pixels that are isolated dots above which a page counts as speckled
 SPECKLE_RATIO = 0.0003
+#: a pixel's 8 neighbours
+_RING = np.array([[1, 1, 1], [1, 0, 1], [1, 1, 1]], np.uint8)
 
 
 def _ink_and_neighbours(img: Image.Image) -> tuple[np.ndarray, np.ndarray]:
     """Dark pixels, and how many of each pixel's 8 neighbours are dark (one OpenCV pass)."""
     ink = (_gray(img) < 128).astype(np.uint8)
-    ring = np.ones((3, 3), np.float32)
-    ring[1, 1] = 0
-    neighbours = cv2.filter2D(ink, -1, ring, borderType=cv2.BORDER_CONSTANT)
+    neighbours = cv2.filter2D(ink, -1, _RING, borderType=cv2.BORDER_CONSTANT)
     return ink.astype(bool), neighbours
 
 
@@ -178,14 +178,11 @@ def speckle_ratio(gray: np.ndarray) -> float:
     the time of counting the neighbours (a 3x3 convolution), for the same share.
     """
     ink = (gray < 128).astype(np.uint8)
-    ring = np.ones((3, 3), np.uint8)
-    ring[1, 1] = 0
-    lonely = cv2.countNonZero(cv2.bitwise_and(ink, 1 - cv2.dilate(ink, ring)))
+    lonely = cv2.countNonZero(cv2.bitwise_and(ink, 1 - cv2.dilate(ink, _RING)))
     return lonely / max(1, cv2.countNonZero(ink))
 
 
-def speckled(img: Image.Image | np.ndarray) -> bool:
-    gray = img if isinstance(img, np.ndarray) else _gray(img)
+def speckled(gray: np.ndarray) -> bool:
     return speckle_ratio(gray) >= SPECKLE_RATIO
 
 

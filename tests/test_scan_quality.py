@@ -140,7 +140,6 @@ def test_speckle_is_the_share_of_ink_pixels_without_a_dark_neighbour() -> None:
     assert imaging.speckle_ratio(page) == 0.0 and not imaging.speckled(page)
 
 
-
 def test_streaks_one_pixel_wide_do_not_pass_for_small_characters() -> None:
     """Short scan streaks (vertical on a page lying turned) once outnumbered the characters
     and made a 300-dpi page look like a fax to enlarge."""
