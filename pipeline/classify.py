@@ -21,7 +21,8 @@ document goes to ``needs_review`` instead of ``classified``, with the division t
 evidence points to when it points to one (:func:`likely_division`). Status changes go
 through :mod:`pipeline.lifecycle` (by way of :func:`pipeline.filing.classify`); each
 decision is stored as a :class:`Classification` row with its explanation.
-docs/classification.md has the details and measured numbers.
+An archive with no model of its own uses the starter trained on real texts
+(:mod:`pipeline.starter`). docs/classification.md has the details and measured numbers.
 """
 
 from __future__ import annotations
@@ -100,6 +101,8 @@ class Context:
     threshold: float
     model: cm.TrainedModel | None = None
     model_id: int | None = None
+    #: the model as decisions name it: model:<id>, or the starter (pipeline/starter.py)
+    model_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -136,15 +139,28 @@ def load_context(session: Session, settings: Settings) -> Context:
     schedule = schedule_of(settings.rules_dir)
     row = latest_model(session)
     if row is None:
-        return Context(schedule, settings.review_threshold)
+        return _starter_context(schedule, settings)
     try:
         model = _load_model(str(settings.home / row.path), row.sha256)
-    except ConfigError as exc:  # a model of an older release: batches go on, by the rules
-        log.warning("%s; until then documents are classified by the rules alone", exc)
+    except ConfigError as exc:  # a model of an older release: batches go on without it
+        log.warning("%s; until then documents are classified without it", exc)
+        return _starter_context(schedule, settings)
+    return Context(schedule, _threshold(model, settings), model, row.id, f"model:{row.id}")
+
+
+def _starter_context(schedule: Schedule, settings: Settings) -> Context:
+    """The starter classifier where it fits the schedule, else the rules alone."""
+    from pipeline import starter  # imports calibration, which imports this module
+
+    model = starter.load(schedule) if settings.starter_classifier else None
+    if model is None:
         return Context(schedule, settings.review_threshold)
+    return Context(schedule, _threshold(model, settings), model, None, starter.NAME)
+
+
+def _threshold(model: cm.TrainedModel, settings: Settings) -> float:
     # a calibrated model brings the threshold chosen from its measured precision
-    threshold = model.threshold if model.threshold is not None else settings.review_threshold
-    return Context(schedule, threshold, model, row.id)
+    return model.threshold if model.threshold is not None else settings.review_threshold
 
 
 def warm_up(settings: Settings) -> threading.Thread:
@@ -157,7 +173,12 @@ def warm_up(settings: Settings) -> threading.Thread:
     the interpreter waits for this one instead, at most the import's 1-2 s."""
     def work() -> None:
         try:
-            cm.description_similarity(None, "", schedule_of(settings.rules_dir))
+            schedule = schedule_of(settings.rules_dir)
+            cm.description_similarity(None, "", schedule)
+            if settings.starter_classifier:
+                from pipeline import starter
+
+                starter.load(schedule)
         except Exception:
             log.debug("classifier warm-up failed", exc_info=True)
 
@@ -504,6 +525,7 @@ def _explain(ctx: Context, parts: _Parts, best: str | None, confidence: float,
         "description_similarity": round(parts.sims[best], 4) if best in parts.sims else None,
         "stranger_similarity": round(parts.stranger, 4),
         "model_weight": round(weight_of(ctx.model), 4) if ctx.model else None,
+        "model": ctx.model_name,
         "evidence": evidence,
         "alternatives": [_alternative(ctx, c, parts) for c in others[:ALTERNATIVES]],
         "header": parts.header.to_dict(),

@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     prefect_idle_minutes: float = Field(default=30.0, ge=0)
     #: a classification below this confidence goes to the review queue (needs_review)
     review_threshold: float = Field(default=0.6, ge=0.0, le=1.0)
+    #: until the archive has a model of its own, classify with the one trained on real
+    #: texts that ships with the code (pipeline/starter.py); false: by the rules alone
+    starter_classifier: bool = True
     #: validate archival copies with veraPDF after each batch (docs/preservation.md)
     validate_archival: bool = True
     #: ... in a process of its own that the batch does not wait for (false: the batch waits)

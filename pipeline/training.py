@@ -6,7 +6,8 @@ Training data are *confirmed* classes only, never the classifier's own guesses:
   newest row per document wins);
 * documents a person classified through the lifecycle (``records lifecycle classify``):
   the newest transition into ``classified`` was made by a user, not by ``system:…``;
-* seed texts without a document (``training_examples.text``), e.g. imported examples.
+* seed texts without a document (``training_examples.text``), e.g. imported examples;
+* the starter's real texts (:mod:`pipeline.starter`), for the schedule they were labelled in.
 
 A document's text is read from its pages when training, so a destroyed document (its
 pages are gone) is no longer learnt from. Classes the schedule in force no longer has are
@@ -22,7 +23,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from pipeline import audit, calibration
+from pipeline import audit, calibration, starter
 from pipeline import classifier_model as cm
 from pipeline.auth import Actor, Perm
 from pipeline.calibration import exact
@@ -120,8 +121,17 @@ def retrain(session: Session, settings: Settings, actor: Actor) -> Retrained:
     actor.require(Perm.classify)
     schedule = schedule_of(settings.rules_dir)
     data = training_set(session, schedule)
-    metrics = cm.evaluate(data.texts, data.labels)
+    if not data.texts:
+        raise ConfigError("training needs confirmed documents (accept or correct documents "
+                          "in review first)")
     examples = [exact(t, y) for t, y in zip(data.texts, data.labels, strict=True)]
+    if settings.starter_classifier and starter.fits(schedule):
+        # the starter's real texts too: a few corrections alone would forget them
+        seeds = starter.examples(schedule)
+        examples += seeds
+        data.sources[starter.NAME] = len(seeds)
+    learnt = [e for e in examples if e.label is not None and e.label != cm.OUT_OF_SCOPE]
+    metrics = cm.evaluate([e.text for e in learnt], [str(e.label) for e in learnt])
     model = calibration.fit(examples, schedule)
     relpath = MODELS_DIR / f"classifier-{datetime.now(UTC):%Y%m%dT%H%M%S%f}.joblib"
     digest = cm.save(model, settings.home / relpath)

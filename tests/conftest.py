@@ -31,6 +31,10 @@ from tests.services import (  # noqa: F401  (fixtures for OpenSearch and Postgre
 os.environ.setdefault("RECORDS_VALIDATE_ARCHIVAL", "false")
 # where they do, the batch waits for the verdict (tests/test_pdfa.py checks the background run)
 os.environ.setdefault("RECORDS_VALIDATE_IN_BACKGROUND", "false")
+# a new archive files with the starter classifier, a fitted model rebuilt whenever its seeds
+# change; the suite's archives file by the rules and the threshold setting, which the tests
+# state, and tests/test_starter.py turns the starter on
+os.environ.setdefault("RECORDS_STARTER_CLASSIFIER", "false")
 # the flows of the suite share one kept Prefect server; it ends soon after the last of them
 os.environ.setdefault("RECORDS_PREFECT_IDLE_MINUTES", "5")
 
