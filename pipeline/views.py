@@ -16,12 +16,13 @@ from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, object_session
 
-from pipeline import audit, lifecycle, preservation
+from pipeline import audit, classify, lifecycle, preservation
 from pipeline.archive import Archive
 from pipeline.auth import Actor
 from pipeline.db.models import AuditEntry, Batch, BatchItem, Document, Page, StoredFile
 from pipeline.di.metadata import part_dicts, sign_off_dicts
 from pipeline.docheader import printed_values
+from pipeline.errors import RecordsError
 
 #: a time as ``datetime.isoformat()`` writes it (the CLI's JSON since its first version)
 Timestamp = Annotated[datetime, PlainSerializer(lambda v: v.isoformat(), return_type=str,
@@ -169,6 +170,10 @@ class ArchiveStatus(View):
     quarantined_files: int
     preserved_not_processed: int
     store_bytes: int
+    #: what classifies new documents: the archive's model (model:<id>), the starter or rules
+    classifier: str
+    #: below this confidence a decision goes to review (the classifier's own, if it has one)
+    review_threshold: float | None
 
 
 def _count(session: Session, column: Any) -> int:
@@ -207,7 +212,16 @@ def archive_status(archive: Archive) -> ArchiveStatus:
             quarantined_files=quarantined_files(session),
             preserved_not_processed=awaiting_ocr(session),
             store_bytes=int(size),
+            **_classifier(session, archive),
         )
+
+
+def _classifier(session: Session, archive: Archive) -> dict[str, Any]:
+    try:
+        ctx = classify.load_context(session, archive.settings)
+    except RecordsError as exc:  # a broken rules folder: the counts are still worth seeing
+        return {"classifier": f"unavailable: {exc}", "review_threshold": None}
+    return {"classifier": ctx.model_name or "rules", "review_threshold": ctx.threshold}
 
 
 class WhoAmI(View):

@@ -17,6 +17,7 @@ from pipeline.classify import schedule_of
 from pipeline.db.models import Classification, Document
 from pipeline.retention.schedule import Schedule
 from pipeline.settings import REPO_RULES_DIR
+from pipeline.views import archive_status
 from tests.classify_support import GIFT_LETTER, add_document, cl_archive, make_officers
 from tests.conftest import make_settings
 from tests.lifecycle_support import cli, config_home, fast_hashing, login
@@ -79,6 +80,8 @@ def test_a_new_archive_files_with_the_starter(fresh: Archive, schedule: Schedule
     with fresh.session() as s:
         ctx = classify.load_context(s, fresh.settings)
     assert (ctx.model_name, ctx.model_id, ctx.threshold) == ("starter", None, meta["threshold"])
+    status = archive_status(fresh)
+    assert (status.classifier, status.review_threshold) == ("starter", meta["threshold"])
     doc_id = add_document(fresh, GIFT_LETTER)
     with fresh.session() as s:
         doc = s.get(Document, doc_id)
@@ -97,6 +100,8 @@ def test_without_the_starter_a_new_archive_files_by_the_rules(tmp_path: Path) ->
         with arch.session() as s:
             ctx = classify.load_context(s, arch.settings)
         assert (ctx.model, ctx.model_name, ctx.threshold) == (None, None, 0.6)
+        assert (archive_status(arch).classifier, archive_status(arch).review_threshold) == (
+            "rules", 0.6)
     finally:
         arch.close()
 
@@ -108,6 +113,19 @@ def test_the_starter_is_not_used_for_another_schedule(
         assert starter.load(other) is None
     assert "python -m pipeline.starter" in caplog.text
     assert not starter.fits(other) and starter.fits(schedule)
+
+
+def test_status_names_no_classifier_when_the_rules_are_broken(tmp_path: Path) -> None:
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "broken.yaml").write_text("schedule_id: [unclosed\n", encoding="utf-8")
+    arch = Archive.open(make_settings(tmp_path / "home", rules_dir=rules))
+    try:
+        status = archive_status(arch)
+    finally:
+        arch.close()
+    assert status.classifier.startswith("unavailable: ") and status.review_threshold is None
+    assert status.documents == 0
 
 
 @pytest.mark.slow
