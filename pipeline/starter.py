@@ -111,8 +111,8 @@ def build(schedule: Schedule) -> dict[str, Any]:
     """Fit on the seeds, save the model and write what it was built from."""
     model = calibration.fit(examples(schedule), schedule)
     digest = cm.save(model, MODEL_PATH)
-    meta = {**_built_from(schedule), "sha256": digest, "examples": model.n_examples,
-            "threshold": model.threshold, "weight": model.weight,
+    meta = {**_built_from(schedule.schedule_id, schedule.version), "sha256": digest,
+            "examples": model.n_examples, "threshold": model.threshold, "weight": model.weight,
             "calibration": model.calibration,
             "trained_at": model.trained_at.astimezone(UTC).isoformat(timespec="seconds")}
     META_PATH.write_text(json.dumps(meta, ensure_ascii=False, indent=1) + "\n",
@@ -128,8 +128,9 @@ def load(schedule: Schedule) -> cm.TrainedModel | None:
     return _load(schedule.schedule_id, schedule.version)
 
 
-def _built_from(schedule: Schedule) -> dict[str, Any]:
-    return {"schedule_id": schedule.schedule_id, "schedule_version": schedule.version,
+def _built_from(schedule_id: str, schedule_version: int) -> dict[str, Any]:
+    """What a starter is built from, as its JSON records it."""
+    return {"schedule_id": schedule_id, "schedule_version": schedule_version,
             "seeds_sha256": cm.file_sha256(SEED_PATH), "format_version": cm.FORMAT_VERSION,
             "scikit_learn": version("scikit-learn")}
 
@@ -145,12 +146,10 @@ def _meta() -> dict[str, Any]:
 @functools.lru_cache(maxsize=2)
 def _load(schedule_id: str, schedule_version: int) -> cm.TrainedModel | None:
     meta = _meta()
-    expected = {"schedule_id": schedule_id, "schedule_version": schedule_version,
-                "format_version": cm.FORMAT_VERSION, "scikit_learn": version("scikit-learn")}
     if not SEED_PATH.is_file() or not MODEL_PATH.is_file():
         differs = ["files"]
     else:
-        expected["seeds_sha256"] = cm.file_sha256(SEED_PATH)
+        expected = _built_from(schedule_id, schedule_version)
         differs = [k for k, v in expected.items() if meta.get(k) != v]
     if differs:
         if schedule_id == meta.get("schedule_id"):  # another schedule: nothing to say
